@@ -1,0 +1,69 @@
+# distrant.distcc: the targets are the interface.
+#   make lab       bring the Vagrant lab up, build a kernel across it, print the report
+#   make lab-down  destroy the Vagrant lab
+#   make test      everything CI runs (lint, sanity, unit, molecule), stops at the first failure
+# Caches (images, venv, downloads) live in $(DISTRANT_LAB_HOME), outside the git tree.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export DISTRANT_LAB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/distrant-lab
+export ANSIBLE_HOME ?= $(CURDIR)/.ansible
+export ANSIBLE_FORCE_COLOR ?= 1
+export PY_COLORS ?= 1
+SCENARIOS ?= default
+
+RUN = lab/run
+
+.PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit molecule \
+        collection lab lab-down bench clean
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+docker: ## make sure a Docker engine runs (installs docker.io, starts dockerd)
+	@lab/docker-engine.sh
+
+images: ## build the lab's images locally (only when their recipe changed)
+	@lab/images.sh
+
+venv: ## create the pinned Python venv (only when lab/requirements.txt changed)
+	@lab/venv.sh >/dev/null
+
+deps: docker images venv ## everything the tests and the lab need
+
+test: deps lint sanity unit molecule ## everything CI runs, in order, stopping at the first failure
+	@echo "make test: all passed"
+
+lint: yamllint ansible-lint ## yamllint, then ansible-lint (production profile)
+
+yamllint:
+	$(RUN) yamllint --strict .
+
+ansible-lint:
+	$(RUN) ansible-lint --profile production --strict
+
+sanity: ## ansible-test sanity on a copy of the collection
+	@$(RUN) lab/sanity.sh
+
+unit: ## pytest unit tests
+	$(RUN) python -m pytest -q tests/unit
+
+molecule: ## the molecule scenarios (SCENARIOS="default ...")
+	@for s in $(SCENARIOS); do \
+	  $(RUN) python lab/preflight_networks.py molecule/$$s/molecule.yml; \
+	  $(RUN) molecule test -s $$s; \
+	done
+
+collection: ## build the collection tarball
+	$(RUN) ansible-galaxy collection build --force --output-path .cache/
+
+lab: deps ## bring the Vagrant lab up, run site.yml, print the build report
+	@$(RUN) lab/lab.sh up
+
+lab-down: ## destroy the Vagrant lab
+	@$(RUN) lab/lab.sh down
+
+clean: ## remove the repository's local state (not the caches)
+	rm -rf .ansible .cache .pytest_cache reports

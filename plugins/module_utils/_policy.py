@@ -1,0 +1,116 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sizing policy of a distcc farm, shared by the filter plugins and the build module.
+
+distcc's manual: run about twice as many jobs as there are remote CPUs, and leave
+localhost out of DISTCC_HOSTS when the master has less than a fifth of the cluster's CPU
+(make, the client and the preprocessor already keep it busy). Measured in this project's
+lab, a master with exactly a fifth (the 1+4 CPU topology) is also faster without
+localhost, so localhost is listed only above a fifth. CPU counts come from the
+cgroup quota when there is one: a container's nproc reports the host's cores.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+
+# Master CPU share of the cluster under which localhost is left out of DISTCC_HOSTS.
+LOCALHOST_MIN_SHARE = 0.2
+
+
+class PolicyError(ValueError):
+    """Input that the policy cannot size a farm from; the message says what to fix."""
+
+
+def effective_cpus(vcpus, quota_us=None, period_us=None):
+    """CPUs a host can really use: its vCPUs, capped by a cgroup CPU quota if any.
+
+    ``quota_us``/``period_us`` are cgroup v1 ``cpu.cfs_quota_us``/``cpu.cfs_period_us``
+    or the two fields of cgroup v2 ``cpu.max`` (``max`` or -1 means no quota).
+    """
+    try:
+        cpus = float(vcpus)
+    except (TypeError, ValueError):
+        raise PolicyError("vcpus must be a number, got %r" % (vcpus,))
+    if cpus <= 0:
+        raise PolicyError("vcpus must be positive, got %r" % (vcpus,))
+    if quota_us in (None, "", "max") or period_us in (None, "", "max"):
+        return cpus
+    try:
+        quota, period = float(quota_us), float(period_us)
+    except (TypeError, ValueError):
+        raise PolicyError("cgroup quota/period must be numbers, got %r/%r" % (quota_us, period_us))
+    if quota <= 0 or period <= 0:
+        return cpus
+    return min(cpus, quota / period)
+
+
+def parse_cgroup_quota(text):
+    """Parse ``cpu.max`` ("max 100000", "160000 100000") or v1 "quota period" text."""
+    fields = (text or "").split()
+    if len(fields) != 2:
+        return None, None
+    return fields[0], fields[1]
+
+
+def worker_jobs(cpus):
+    """Jobs a worker's distccd accepts (and its /LIMIT): twice its CPUs, at least 2."""
+    return max(2, 2 * int(math.ceil(float(cpus) - 1e-9)))
+
+
+def validate_address(address, what="address"):
+    try:
+        return str(ipaddress.ip_address(str(address)))
+    except ValueError:
+        raise PolicyError("%s %r is not an IP address" % (what, address))
+
+
+def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_share=LOCALHOST_MIN_SHARE):
+    """Build DISTCC_HOSTS and the matching make -j for a master and its workers.
+
+    ``workers``: list of dicts with ``address``, ``cpus`` (effective) and optionally ``jobs``
+    (an explicit /LIMIT). ``localhost``: ``auto`` (by the CPU share rule), true or false.
+    Returns a dict: ``hosts`` (list of entries), ``distcc_hosts`` (the string),
+    ``make_jobs``, ``localhost`` (bool), ``localhost_slots``, ``master_share``, ``remote_slots``.
+    """
+    if not isinstance(workers, (list, tuple)):
+        raise PolicyError("workers must be a list of {address, cpus}, got %s" % type(workers).__name__)
+    master_cpus = effective_cpus(master_cpus)
+    entries = []
+    remote_cpus = 0.0
+    remote_slots = 0
+    seen = set()
+    for index, worker in enumerate(workers):
+        if not isinstance(worker, dict) or "address" not in worker:
+            raise PolicyError("worker #%d must be a dict with an address, got %r" % (index, worker))
+        address = validate_address(worker["address"], "worker #%d address" % index)
+        if address in seen:
+            raise PolicyError("worker address %s is listed twice" % address)
+        seen.add(address)
+        cpus = effective_cpus(worker.get("cpus", 1))
+        jobs = worker.get("jobs")
+        jobs = worker_jobs(cpus) if jobs in (None, "", "auto") else int(jobs)
+        if jobs < 1:
+            raise PolicyError("worker %s: jobs must be >= 1, got %d" % (address, jobs))
+        remote_cpus += cpus
+        remote_slots += jobs
+        entries.append("%s/%d%s" % (address, jobs, ",lzo" if lzo else ""))
+    share = master_cpus / (master_cpus + remote_cpus)
+    if localhost == "auto":
+        use_local = not entries or share > localhost_min_share + 1e-9
+    elif isinstance(localhost, bool):
+        use_local = localhost or not entries
+    else:
+        raise PolicyError("localhost must be auto, true or false, got %r" % (localhost,))
+    local_slots = max(1, int(math.floor(master_cpus + 1e-9))) if use_local else 0
+    hosts = (["localhost/%d" % local_slots] if use_local else []) + entries
+    return {
+        "hosts": hosts,
+        "distcc_hosts": " ".join(hosts),
+        "make_jobs": remote_slots + local_slots,
+        "localhost": use_local,
+        "localhost_slots": local_slots,
+        "master_share": round(share, 4),
+        "remote_slots": remote_slots,
+    }

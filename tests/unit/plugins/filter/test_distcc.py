@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.distrant.distcc.plugins.filter.distcc import (
+    FilterModule,
+    distcc_acl,
+    distcc_effective_cpus,
+    distcc_host_list,
+)
+
+
+def test_filters_registered():
+    assert set(FilterModule().filters()) == {"distcc_acl", "distcc_effective_cpus", "distcc_host_list"}
+
+
+@pytest.mark.parametrize(
+    "networks, expected",
+    [
+        (["10.200.1.2"], ["10.200.1.2/32"]),
+        (["10.200.1.2/32", "192.168.7.0/24"], ["10.200.1.2/32", "192.168.7.0/24"]),
+        (["10.200.1.2", "10.200.1.2/32"], ["10.200.1.2/32"]),
+    ],
+)
+def test_acl_ok(networks, expected):
+    assert distcc_acl(networks) == expected
+
+
+@pytest.mark.parametrize(
+    "networks, message",
+    [
+        ([], "is empty: distccd 3.4 started without --allow accepts EVERY address"),
+        (["0.0.0.0/0"], "would let every address run compilers"),
+        (["10.200.1.0/33"], "is not an IP network"),
+        (["worker-1"], "is not an IP network"),
+        (["10.200.1.5/24"], "has host bits set; did you mean 10.200.1.0/24"),
+        (["fd00::1/128"], "is IPv6"),
+        ("10.200.1.2/32", "must be a list of networks"),
+    ],
+)
+def test_acl_rejects(networks, message):
+    with pytest.raises(AnsibleFilterError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        distcc_acl(networks)
+
+
+def test_effective_cpus_filter():
+    assert distcc_effective_cpus(2, "160000 100000") == pytest.approx(1.6)
+    assert distcc_effective_cpus(2, "max 100000") == 2.0
+    with pytest.raises(AnsibleFilterError, match="vcpus must be positive"):
+        distcc_effective_cpus(0)
+
+
+def test_host_list_filter_wraps_errors():
+    assert distcc_host_list([{"address": "10.200.1.3", "cpus": 4}], 1)["distcc_hosts"] == "10.200.1.3/8"
+    with pytest.raises(AnsibleFilterError, match="distcc_host_list: worker #0 address 'x' is not an IP address"):
+        distcc_host_list([{"address": "x", "cpus": 1}], 1)

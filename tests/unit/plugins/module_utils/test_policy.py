@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
+    PolicyError,
+    effective_cpus,
+    host_list,
+    parse_cgroup_quota,
+    worker_jobs,
+)
+
+
+@pytest.mark.parametrize(
+    "vcpus, quota, period, expected",
+    [
+        (2, None, None, 2.0),
+        (2, "160000", "100000", 1.6),  # docker --cpus 1.6, cgroup v1
+        (2, "40000", "100000", 0.4),
+        (2, "-1", "100000", 2.0),  # v1: no quota
+        (2, "max", "100000", 2.0),  # v2: no quota
+        (2, "400000", "100000", 2.0),  # quota above the cores: the cores win
+        (64, None, None, 64.0),
+    ],
+)
+def test_effective_cpus(vcpus, quota, period, expected):
+    assert effective_cpus(vcpus, quota, period) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("max 100000", ("max", "100000")), ("160000 100000", ("160000", "100000")), ("", (None, None)), (None, (None, None))],
+)
+def test_parse_cgroup_quota(text, expected):
+    assert parse_cgroup_quota(text) == expected
+
+
+@pytest.mark.parametrize("cpus, expected", [(0.4, 2), (1, 2), (1.6, 4), (4, 8), (64, 128)])
+def test_worker_jobs(cpus, expected):
+    assert worker_jobs(cpus) == expected
+
+
+CASES = [
+    # the seed's topology: master 1 CPU, one 4-CPU worker; the master has exactly a fifth
+    ("seed 1+4", [{"address": "10.200.1.3", "cpus": 4}], 1, False, "auto",
+     "10.200.1.3/8", 8, False),
+    # the lab's quotas, 0.4 + 1.6
+    ("lab 0.4+1.6", [{"address": "10.200.1.3", "cpus": 1.6}], 0.4, False, "auto",
+     "10.200.1.3/4", 4, False),
+    # equal hosts: the master has a third of the CPU, so it compiles too
+    ("equal 2+2+2", [{"address": "10.0.0.3", "cpus": 2}, {"address": "10.0.0.4", "cpus": 2}], 2, False, "auto",
+     "localhost/2 10.0.0.3/4 10.0.0.4/4", 10, True),
+    # no worker at all: local only
+    ("no workers", [], 4, False, "auto", "localhost/4", 4, True),
+    # a big worker dwarfs the master
+    ("64-CPU worker", [{"address": "10.0.0.9", "cpus": 64}], 4, True, "auto",
+     "10.0.0.9/128,lzo", 128, False),
+    # explicit jobs and a forced localhost
+    ("explicit", [{"address": "10.0.0.3", "cpus": 4, "jobs": 10}], 1, False, True,
+     "localhost/1 10.0.0.3/10", 11, True),
+]
+
+
+@pytest.mark.parametrize(
+    "name, workers, master, lzo, localhost, hosts, jobs, local", CASES, ids=[c[0] for c in CASES]
+)
+def test_host_list(name, workers, master, lzo, localhost, hosts, jobs, local):
+    result = host_list(workers, master, lzo=lzo, localhost=localhost)
+    assert result["distcc_hosts"] == hosts
+    assert result["make_jobs"] == jobs
+    assert result["localhost"] is local
+
+
+@pytest.mark.parametrize(
+    "workers, master, message",
+    [
+        ([{"address": "not-an-ip", "cpus": 1}], 1, "is not an IP address"),
+        ([{"cpus": 1}], 1, "must be a dict with an address"),
+        ([{"address": "10.0.0.3", "cpus": 1}, {"address": "10.0.0.3", "cpus": 1}], 1, "listed twice"),
+        ([{"address": "10.0.0.3", "cpus": 0}], 1, "vcpus must be positive"),
+        ([{"address": "10.0.0.3", "cpus": 1, "jobs": 0}], 1, "jobs must be >= 1"),
+        ("10.0.0.3", 1, "workers must be a list"),
+        ([], "x", "vcpus must be a number"),
+    ],
+)
+def test_host_list_errors(workers, master, message):
+    with pytest.raises(PolicyError, match=message):
+        host_list(workers, master)
