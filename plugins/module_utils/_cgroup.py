@@ -1,0 +1,92 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the CPU quota that applies to this machine (container, VM or bare metal).
+
+A container's nproc and /proc/cpuinfo report the host's cores; the cgroup CPU quota
+(cgroup v1 ``cpu.cfs_quota_us``/``cpu.cfs_period_us``, v2 ``cpu.max``) is what it can use.
+With ``--cgroupns=host`` the container's own cgroup is a sub-directory of the mount
+(``/docker/<id>``), named in /proc/1/cgroup; every ancestor's quota applies, so the
+smallest one along the path wins.
+"""
+
+from __future__ import annotations
+
+import os
+
+ROOT = "/sys/fs/cgroup"
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except (IOError, OSError):
+        return None
+
+
+def parse_proc_cgroup(text):
+    """Map controller -> path from /proc/<pid>/cgroup text; v2's unified entry is ''."""
+    result = {}
+    for line in (text or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        for controller in controllers.split(",") if controllers else [""]:
+            result[controller] = path
+    return result
+
+
+def _ancestors(path):
+    """'/docker/abc' -> ['/docker/abc', '/docker', '/']"""
+    path = "/" + path.strip("/")
+    out = [path]
+    while path != "/":
+        path = os.path.dirname(path)
+        out.append(path)
+    return out
+
+
+def quota_from_fs(proc_cgroup_text, root=ROOT, read=_read):
+    """Return (quota_cpus or None, cgroup_version, source_path) from a cgroup filesystem."""
+    paths = parse_proc_cgroup(proc_cgroup_text)
+    best = None
+    source = None
+    if read(os.path.join(root, "cgroup.controllers")) is not None:  # cgroup v2 unified
+        rel = paths.get("", "/")
+        for anc in _ancestors(rel):
+            text = read(os.path.join(root, anc.lstrip("/"), "cpu.max"))
+            cpus = quota_cpus_v2(text)
+            if cpus is not None and (best is None or cpus < best):
+                best, source = cpus, os.path.join(root, anc.lstrip("/"), "cpu.max")
+        return best, 2, source
+    rel = paths.get("cpu", paths.get("cpuacct", "/"))
+    for mount in ("cpu,cpuacct", "cpu", "cpuacct,cpu"):
+        base = os.path.join(root, mount)
+        if read(os.path.join(base, "cpu.cfs_period_us")) is None:
+            continue
+        for anc in _ancestors(rel):
+            directory = os.path.join(base, anc.lstrip("/"))
+            cpus = quota_cpus_v1(read(os.path.join(directory, "cpu.cfs_quota_us")),
+                                 read(os.path.join(directory, "cpu.cfs_period_us")))
+            if cpus is not None and (best is None or cpus < best):
+                best, source = cpus, directory
+        break
+    return best, 1, source
+
+
+def quota_cpus_v1(quota, period):
+    try:
+        quota, period = int(quota), int(period)
+    except (TypeError, ValueError):
+        return None
+    if quota <= 0 or period <= 0:
+        return None
+    return quota / float(period)
+
+
+def quota_cpus_v2(text):
+    fields = (text or "").split()
+    if len(fields) != 2 or fields[0] == "max":
+        return None
+    return quota_cpus_v1(fields[0], fields[1])

@@ -1,0 +1,98 @@
+#!/usr/bin/python
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: distcc_cpu_info
+short_description: CPUs a host can really use, cgroup CPU quota included
+version_added: 0.1.0
+description:
+  - Reports the online CPUs and the cgroup CPU quota that applies to the host (cgroup v1
+    C(cpu.cfs_quota_us)/C(cpu.cfs_period_us) or v2 C(cpu.max), along the cgroup path of PID 1
+    and its ancestors), and the smaller of the two as O(ignore:effective_cpus).
+  - In a container, C(nproc) and C(ansible_processor_vcpus) report the host's cores; sizing
+    distccd's C(--jobs), a DISTCC_HOSTS C(/LIMIT) or make's C(-j) from them over-commits a
+    host limited by C(docker --cpus) or a Kubernetes CPU limit.
+  - Reads only; never changes anything.
+options: {}
+attributes:
+  check_mode:
+    support: full
+    description: Reads only.
+  diff_mode:
+    support: none
+    description: Reads only.
+author:
+  - distrant.distcc contributors
+"""
+
+EXAMPLES = r"""
+- name: Find how many CPUs this worker can use
+  distrant.distcc.distcc_cpu_info:
+  register: cpu
+
+- name: Size distccd from it
+  ansible.builtin.debug:
+    msg: "{{ cpu.effective_cpus }} CPUs ({{ cpu.vcpus }} online, quota {{ cpu.quota_cpus }})"
+"""
+
+RETURN = r"""
+vcpus:
+  description: CPUs online (what nproc says).
+  returned: always
+  type: int
+  sample: 2
+quota_cpus:
+  description: The cgroup CPU quota in CPUs, or null when there is none.
+  returned: always
+  type: float
+  sample: 1.6
+effective_cpus:
+  description: The smaller of O(ignore:vcpus) and O(ignore:quota_cpus).
+  returned: always
+  type: float
+  sample: 1.6
+cgroup_version:
+  description: 1 or 2.
+  returned: always
+  type: int
+  sample: 1
+quota_source:
+  description: The cgroup directory or file the quota was read from, or null.
+  returned: always
+  type: str
+  sample: /sys/fs/cgroup/cpu,cpuacct/docker/0123abcd
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_from_fs
+
+
+def main():
+    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+    try:
+        with open("/proc/1/cgroup") as handle:
+            proc_cgroup = handle.read()
+    except (IOError, OSError):
+        proc_cgroup = ""
+    vcpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota, version, source = quota_from_fs(proc_cgroup)
+    effective = float(vcpus) if quota is None else min(float(vcpus), quota)
+    module.exit_json(
+        changed=False,
+        vcpus=vcpus,
+        quota_cpus=quota,
+        effective_cpus=round(effective, 3),
+        cgroup_version=version,
+        quota_source=source,
+    )
+
+
+if __name__ == "__main__":
+    main()

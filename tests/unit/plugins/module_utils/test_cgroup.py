@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import (
+    parse_proc_cgroup,
+    quota_cpus_v2,
+    quota_from_fs,
+)
+
+# /proc/1/cgroup of a docker container started with --cgroupns=host --cpus 1.6 (cgroup v1 host)
+V1_PROC = """12:cpu,cpuacct:/docker/6e87631f3f92
+9:name=systemd:/docker/6e87631f3f92
+8:pids:/docker/6e87631f3f92
+0::/docker/6e87631f3f92
+"""
+
+
+def fs(files):
+    return lambda path: files.get(path)
+
+
+def test_parse_proc_cgroup():
+    paths = parse_proc_cgroup(V1_PROC)
+    assert paths["cpu"] == "/docker/6e87631f3f92"
+    assert paths["cpuacct"] == "/docker/6e87631f3f92"
+    assert paths[""] == "/docker/6e87631f3f92"
+
+
+def test_v1_container_quota():
+    files = {
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000",
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "-1",
+        "/sys/fs/cgroup/cpu,cpuacct/docker/6e87631f3f92/cpu.cfs_quota_us": "160000",
+        "/sys/fs/cgroup/cpu,cpuacct/docker/6e87631f3f92/cpu.cfs_period_us": "100000",
+        "/sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_quota_us": "-1",
+        "/sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_period_us": "100000",
+    }
+    quota, version, source = quota_from_fs(V1_PROC, read=fs(files))
+    assert version == 1
+    assert quota == pytest.approx(1.6)
+    assert source == "/sys/fs/cgroup/cpu,cpuacct/docker/6e87631f3f92"
+
+
+def test_v1_no_quota():
+    files = {"/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us": "100000", "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us": "-1"}
+    assert quota_from_fs("12:cpu,cpuacct:/\n", read=fs(files)) == (None, 1, None)
+
+
+def test_v2_smallest_ancestor_wins():
+    files = {
+        "/sys/fs/cgroup/cgroup.controllers": "cpu io memory",
+        "/sys/fs/cgroup/kubepods/cpu.max": "200000 100000",
+        "/sys/fs/cgroup/kubepods/pod1/cpu.max": "50000 100000",
+        "/sys/fs/cgroup/kubepods/pod1/c1/cpu.max": "max 100000",
+    }
+    quota, version, source = quota_from_fs("0::/kubepods/pod1/c1\n", read=fs(files))
+    assert (quota, version, source) == (0.5, 2, "/sys/fs/cgroup/kubepods/pod1/cpu.max")
+
+
+@pytest.mark.parametrize("text, expected", [("max 100000", None), ("40000 100000", 0.4), ("", None), ("junk", None)])
+def test_quota_cpus_v2(text, expected):
+    assert quota_cpus_v2(text) == expected
