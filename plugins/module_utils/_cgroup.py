@@ -31,7 +31,7 @@ def parse_proc_cgroup(text):
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
-        _, controllers, path = parts
+        controllers, path = parts[1], parts[2]
         for controller in controllers.split(",") if controllers else [""]:
             result[controller] = path
     return result

@@ -26,7 +26,7 @@ attributes:
     support: none
     description: Reads only.
 author:
-  - distrant.distcc contributors
+  - distrant.distcc contributors (@distrant)
 """
 
 EXAMPLES = r"""

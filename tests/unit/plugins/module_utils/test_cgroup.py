@@ -17,7 +17,7 @@ V1_PROC = """12:cpu,cpuacct:/docker/6e87631f3f92
 
 
 def fs(files):
-    return lambda path: files.get(path)
+    return files.get
 
 
 def test_parse_proc_cgroup():
