@@ -17,6 +17,12 @@ if engine_answers; then
     exit 0
 fi
 
+info_error="$(docker info 2>&1 >/dev/null || true)"
+if [[ "${info_error}" == *"permission denied"* ]]; then
+    die "a Docker daemon runs but this user may not use it (permission denied on its socket)" \
+        "Run as root, or add ${USER:-this user} to the 'docker' group and log in again."
+fi
+
 # A daemon may be coming up already (started by another run): give it a moment.
 if pgrep -x dockerd >/dev/null 2>&1; then
     log "dockerd is running but does not answer yet; waiting"
