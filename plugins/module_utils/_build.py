@@ -1,0 +1,101 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pieces of a timed distcc build: host lists, the make -j policy and the client log."""
+
+from __future__ import annotations
+
+import re
+
+# distcc's defaults when a host entry has no /LIMIT (distcc(1)).
+DEFAULT_REMOTE_LIMIT = 4
+DEFAULT_LOCAL_LIMIT = 2
+
+_DONE = re.compile(r"^distcc\[(\d+)\] compile (\S+) on (\S+) completed ok\s*$")
+_FALLBACK = re.compile(r"^distcc\[(\d+)\] .*(failed to distribute .* running locally instead|retrying locally)")
+_FAILED = re.compile(r"^distcc\[(\d+)\] ERROR: compile (\S+) on (\S+) failed")
+
+
+# Compiler runs that make no object: Kbuild's cc-option/as-instr probes (no input file).
+NOT_OBJECTS = frozenset(["(null)", "-", "/dev/null"])
+
+
+class HostsError(ValueError):
+    """A DISTCC_HOSTS text that is not usable; the message says which entry and why."""
+
+
+_ENTRY = re.compile(
+    r"^(?P<host>localhost|[A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]|@[A-Za-z0-9_.-]+)"
+    r"(?::(?P<port>\d+))?(?:/(?P<limit>\d+))?(?P<opts>(?:,[a-z_]+(?:=[^ ,]*)?)*)$"
+)
+
+
+def parse_hosts(text):
+    """Parse DISTCC_HOSTS (or /etc/distcc/hosts) text into entries.
+
+    Each entry: dict(host, port, limit, options, raw). Comments (#) and blank lines are
+    ignored. ``--randomize``/``--localslots*`` options are kept aside, as distcc does.
+    """
+    entries = []
+    for line in (text or "").splitlines():
+        line = line.split("#", 1)[0]
+        for word in line.split():
+            if word.startswith("--"):
+                continue
+            match = _ENTRY.match(word)
+            if not match:
+                raise HostsError(
+                    "DISTCC_HOSTS entry %r is not a host (expected HOST[:PORT][/LIMIT][,lzo], e.g. 10.200.1.3/8,lzo)" % word
+                )
+            host = match.group("host")
+            limit = match.group("limit")
+            if limit is not None and int(limit) < 1:
+                raise HostsError("DISTCC_HOSTS entry %r: the /LIMIT must be at least 1" % word)
+            entries.append({
+                "host": host,
+                "port": int(match.group("port")) if match.group("port") else None,
+                "limit": int(limit) if limit else (DEFAULT_LOCAL_LIMIT if host == "localhost" else DEFAULT_REMOTE_LIMIT),
+                "options": [o for o in match.group("opts").split(",") if o],
+                "raw": word,
+            })
+    return entries
+
+
+def auto_jobs(entries):
+    """make -j for a host list: the sum of every host's job limit (1 with no hosts)."""
+    return max(1, sum(entry["limit"] for entry in entries))
+
+
+def parse_client_log(text):
+    """Account for every compile in a DISTCC_LOG file.
+
+    Returns dict(objects, jobs_per_host, local_fallbacks, failed_remote): ``objects`` is
+    the number of compiles that completed, ``jobs_per_host`` maps host (without /LIMIT)
+    to compiles completed there (localhost included), ``local_fallbacks`` counts compiles
+    that were tried remotely, failed, and were redone on localhost.
+    """
+    per_host = {}
+    fallback_pids = set()
+    failed_remote = 0
+    done_local_pids = set()
+    for line in (text or "").splitlines():
+        done = _DONE.match(line)
+        if done and done.group(2) in NOT_OBJECTS:
+            continue
+        if done:
+            pid, host = done.group(1), done.group(3).split("/", 1)[0]
+            per_host[host] = per_host.get(host, 0) + 1
+            if host == "localhost":
+                done_local_pids.add(pid)
+            continue
+        fallback = _FALLBACK.match(line)
+        if fallback:
+            fallback_pids.add(fallback.group(1))
+            continue
+        if _FAILED.match(line) and not line.rstrip().endswith("on localhost failed"):
+            failed_remote += 1
+    return {
+        "objects": sum(per_host.values()),
+        "jobs_per_host": dict(sorted(per_host.items())),
+        "local_fallbacks": len(fallback_pids & done_local_pids),
+        "failed_remote": failed_remote,
+    }

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.distrant.distcc.plugins.module_utils._build import (
+    HostsError,
+    auto_jobs,
+    parse_client_log,
+    parse_hosts,
+)
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def test_client_log_recorded_with_a_fallback_and_a_failed_compile():
+    # recorded from distcc 3.4: two compiles on worker .3, one refused by a stopped worker
+    # .4 and redone locally, one broken file failing remotely then locally
+    result = parse_client_log(fixture("client-fallback.log"))
+    assert result == {
+        "objects": 3,
+        "jobs_per_host": {"10.200.11.3": 2, "localhost": 1},
+        "local_fallbacks": 1,
+        "failed_remote": 1,
+    }
+
+
+def test_client_log_ignores_kbuild_probes():
+    # recorded from an incremental kernel build: cc-option probes compile no file
+    text = "distcc[6601] compile (null) on localhost completed ok\n" * 3
+    text += "distcc[6602] compile kernel/fork.c on 10.200.11.4/4 completed ok\n"
+    assert parse_client_log(text)["jobs_per_host"] == {"10.200.11.4": 1}
+
+
+def test_client_log_empty():
+    assert parse_client_log("") == {"objects": 0, "jobs_per_host": {}, "local_fallbacks": 0, "failed_remote": 0}
+
+
+@pytest.mark.parametrize(
+    "text, hosts, jobs",
+    [
+        ("localhost 10.200.1.3", ["localhost", "10.200.1.3"], 6),  # the seed's, distcc's default limits
+        ("10.200.1.3/10", ["10.200.1.3"], 10),
+        ("# managed\nlocalhost/2 10.200.11.3/4 10.200.11.4/4,lzo\n", ["localhost", "10.200.11.3", "10.200.11.4"], 10),
+        ("--randomize worker-1:3632/3", ["worker-1"], 3),
+    ],
+)
+def test_parse_hosts_and_auto_jobs(text, hosts, jobs):
+    entries = parse_hosts(text)
+    assert [e["host"] for e in entries] == hosts
+    assert auto_jobs(entries) == jobs
+
+
+def test_parse_hosts_options():
+    entry = parse_hosts("10.200.11.4:3700/4,lzo")[0]
+    assert (entry["port"], entry["limit"], entry["options"]) == (3700, 4, ["lzo"])
+
+
+@pytest.mark.parametrize("text, message", [("10.0.0.1/0", "at least 1"), ("not a host!", "is not a host"), ("a/b", "is not a host")])
+def test_parse_hosts_errors(text, message):
+    with pytest.raises(HostsError, match=message):
+        parse_hosts(text)
