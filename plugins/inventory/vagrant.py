@@ -1,0 +1,220 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+name: vagrant
+short_description: Vagrant machines as inventory hosts, grouped for a distcc farm
+version_added: 0.1.0
+description:
+  - Lists the machines of one or more Vagrant projects with exactly two vagrant processes
+    per project (C(vagrant status --machine-readable), then one C(vagrant ssh-config) for all
+    running machines), and none with a warm cache.
+  - Hosts get the connection variables vagrant gives (host, port, user, key, host-key options)
+    and C(vagrant_state), C(vagrant_provider), C(vagrant_project). The cluster's private address
+    is not what ssh-config gives; the roles find it from the hosts' facts.
+  - Every host is in C(vagrant) and in C(vagrant_<provider>); name patterns map machines to
+    more groups (by default C(master*) to C(distcc_masters), C(worker-*) and C(slave-*) to
+    C(distcc_workers)).
+  - The configuration file name must end in C(vagrant.yml) or C(vagrant.yaml).
+extends_documentation_fragment:
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin.
+    required: true
+    type: str
+    choices: [distrant.distcc.vagrant]
+  project_dirs:
+    description:
+      - Vagrant project directories (each holds a Vagrantfile). Relative paths are relative to
+        the inventory file's directory. Empty means the inventory file's directory.
+    type: list
+    elements: path
+    default: []
+  vagrant_path:
+    description: The vagrant executable.
+    type: str
+    default: vagrant
+  vagrant_env:
+    description: Extra environment for vagrant (e.g. C(VAGRANT_HOME), C(VAGRANT_DEFAULT_PROVIDER)).
+    type: dict
+    default: {}
+  group_patterns:
+    description:
+      - Machine name patterns (shell-style) mapped to a group name or a list of group names.
+    type: dict
+    default:
+      master*: distcc_masters
+      worker-*: distcc_workers
+      slave-*: distcc_workers
+  skip_not_running:
+    description:
+      - Skip machines that are not running (default). When false they are listed, with their
+        state and provider but no connection variables.
+    type: bool
+    default: true
+  command_timeout:
+    description: Seconds before a vagrant command is given up.
+    type: int
+    default: 120
+"""
+
+EXAMPLES = r"""
+# inventories/vagrant.yml
+plugin: distrant.distcc.vagrant
+project_dirs:
+  - ..
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/distrant-vagrant-inventory
+cache_timeout: 300
+keyed_groups:
+  - key: vagrant_state
+    prefix: state
+"""
+
+import fnmatch
+import os
+import subprocess
+
+from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.distrant.distcc.plugins.module_utils._vagrant import (
+    VagrantOutputError,
+    connection_vars,
+    errors_of,
+    parse_machine_readable,
+    parse_ssh_config,
+    parse_status,
+)
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    """Vagrant machines as inventory hosts."""
+
+    NAME = "distrant.distcc.vagrant"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(("vagrant.yml", "vagrant.yaml"))
+
+    # The one seam to the outside world: unit tests replace it with recorded output.
+    def _run_vagrant(self, project, args):
+        env = dict(os.environ)
+        env.update({k: to_native(v) for k, v in (self.get_option("vagrant_env") or {}).items()})
+        env["VAGRANT_NO_COLOR"] = "1"
+        try:
+            proc = subprocess.run(
+                [self.get_option("vagrant_path")] + args, cwd=project, env=env, capture_output=True,
+                timeout=self.get_option("command_timeout"), check=False,
+            )
+        except FileNotFoundError:
+            raise AnsibleParserError(
+                "vagrant executable %r not found (project %s); install Vagrant or set vagrant_path"
+                % (self.get_option("vagrant_path"), project))
+        except subprocess.TimeoutExpired:
+            raise AnsibleParserError("'vagrant %s' in %s did not finish within %d s"
+                                     % (" ".join(args), project, self.get_option("command_timeout")))
+        return proc.returncode, to_text(proc.stdout, errors="surrogate_or_replace"), to_text(proc.stderr, errors="surrogate_or_replace")
+
+    def _fetch_project(self, project):
+        if not os.path.isfile(os.path.join(project, "Vagrantfile")):
+            raise AnsibleParserError("no Vagrantfile in %s (from project_dirs)" % project)
+        rc, out, err = self._run_vagrant(project, ["status", "--machine-readable"])
+        try:
+            records = parse_machine_readable(out)
+        except VagrantOutputError as exc:
+            raise AnsibleParserError("vagrant status in %s gave unexpected output: %s" % (project, exc))
+        if rc != 0:
+            message = "; ".join(errors_of(records)) or err.strip() or "exit code %d" % rc
+            raise AnsibleParserError("vagrant status failed in %s: %s" % (project, message))
+        machines = parse_status(out)
+        running = [m["name"] for m in machines if m["state"] == "running"]
+        ssh = {}
+        if running:
+            rc, out, err = self._run_vagrant(project, ["ssh-config"] + running)
+            if rc != 0:
+                try:
+                    message = "; ".join(errors_of(parse_machine_readable(out)))
+                except VagrantOutputError:
+                    message = ""
+                raise AnsibleParserError("vagrant ssh-config failed in %s: %s"
+                                         % (project, message or err.strip() or out.strip() or "exit code %d" % rc))
+            try:
+                ssh = parse_ssh_config(out)
+            except VagrantOutputError as exc:
+                raise AnsibleParserError("vagrant ssh-config in %s gave unexpected output: %s" % (project, exc))
+            missing = [name for name in running if name not in ssh]
+            if missing:
+                raise AnsibleParserError("vagrant ssh-config in %s gave nothing for running machine(s) %s"
+                                         % (project, ", ".join(missing)))
+        return {"machines": machines, "ssh": ssh}
+
+    def _groups_for(self, name):
+        groups = []
+        for pattern, targets in (self.get_option("group_patterns") or {}).items():
+            if fnmatch.fnmatchcase(name, pattern):
+                for group in [targets] if isinstance(targets, str) else targets:
+                    if group not in groups:
+                        groups.append(group)
+        return groups
+
+    def _populate(self, data):
+        strict = self.get_option("strict")
+        seen = {}
+        self.inventory.add_group("vagrant")
+        for project, info in data.items():
+            for machine in info["machines"]:
+                name = machine["name"]
+                running = machine["state"] == "running"
+                if not running and self.get_option("skip_not_running"):
+                    continue
+                if name in seen:
+                    raise AnsibleParserError("machine %r is in two projects (%s and %s); rename one"
+                                             % (name, seen[name], project))
+                seen[name] = project
+                host = self.inventory.add_host(name, group="vagrant")
+                provider = machine["provider"] or "unknown"
+                for group in ["vagrant_%s" % self._sanitize_group_name(provider)] + self._groups_for(name):
+                    self.inventory.add_group(group)
+                    self.inventory.add_child(group, host)
+                hostvars = {
+                    "vagrant_state": machine["state"],
+                    "vagrant_provider": provider,
+                    "vagrant_project": project,
+                }
+                if running:
+                    hostvars.update(connection_vars(info["ssh"][name]))
+                for key, value in hostvars.items():
+                    self.inventory.set_variable(host, key, wrap_var(value))
+                allvars = self.inventory.get_host(host).get_vars()
+                self._set_composite_vars(self.get_option("compose"), allvars, host, strict=strict)
+                self._add_host_to_composed_groups(self.get_option("groups"), allvars, host, strict=strict)
+                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), allvars, host, strict=strict)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        base = os.path.dirname(os.path.abspath(path))
+        projects = [os.path.normpath(os.path.join(base, os.path.expanduser(p)))
+                    for p in self.get_option("project_dirs")] or [base]
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        update_cache = self.get_option("cache") and not cache
+        data = None
+        if use_cache:
+            try:
+                data = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if data is None or sorted(data) != sorted(projects):
+            data = {project: self._fetch_project(project) for project in projects}
+        if update_cache or (use_cache and cache_key not in self._cache):
+            self._cache[cache_key] = data
+        self._populate(data)
