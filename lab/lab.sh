@@ -1,16 +1,52 @@
 #!/usr/bin/env bash
-# `make lab` / `make lab-down`.
+# `make lab`: bring the Vagrant lab up with the best provider this machine has, run
+# playbooks/site.yml through the distrant.distcc.vagrant inventory, print the report.
+# `make lab-down`: destroy it.
+# DISTRANT_PROVIDER=libvirt|virtualbox|docker overrides the choice of provider.
 source "$(dirname "$0")/lib.sh"
+cd "${REPO_ROOT}"
+
+# The playbooks use the collection by its name: expose this checkout as one.
+collections="${DISTRANT_LAB_HOME}/collections"
+mkdir -p "${collections}/ansible_collections/distrant"
+ln -sfn "${REPO_ROOT}" "${collections}/ansible_collections/distrant/distcc"
+export ANSIBLE_COLLECTIONS_PATH="${collections}:${ANSIBLE_COLLECTIONS_PATH:-${HOME}/.ansible/collections}"
+
+pick_provider() {
+    if [ -n "${DISTRANT_PROVIDER:-}" ]; then
+        echo "${DISTRANT_PROVIDER} (DISTRANT_PROVIDER)"; return
+    fi
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ] && command -v virsh >/dev/null 2>&1 &&
+        vagrant plugin list 2>/dev/null | grep -q vagrant-libvirt; then
+        echo "libvirt (/dev/kvm and vagrant-libvirt present)"; return
+    fi
+    if command -v VBoxManage >/dev/null 2>&1 && VBoxManage list hostinfo >/dev/null 2>&1; then
+        echo "virtualbox (VBoxManage works)"; return
+    fi
+    echo "docker (no usable hardware virtualization: containers with CPU quotas)"
+}
+
 case "${1:-up}" in
     up)
-        if [ ! -f "${REPO_ROOT}/playbooks/site.yml" ]; then
-            log "make lab: not yet available (playbooks/site.yml does not exist yet)."
-            log "The lab's dependencies (Docker engine, images, venv) are ready."
-            exit 0
-        fi ;;
+        ensure_pkgs vagrant:vagrant
+        choice="$(pick_provider)"
+        provider="${choice%% *}"
+        log "provider: ${choice}"
+        if [ "${provider}" = docker ]; then
+            "${LAB_ROOT}/images.sh" vagrant >/dev/null
+        fi
+        start=$(date +%s)
+        vagrant up --provider="${provider}" || die "vagrant up failed (provider ${provider})"
+        log "vagrant up: $(( $(date +%s) - start )) s"
+        start=$(date +%s)
+        ansible-playbook -i inventories/vagrant.yml playbooks/site.yml "${@:2}" ||
+            die "site.yml failed; the lab is still up (make lab-down destroys it)"
+        log "site.yml: $(( $(date +%s) - start )) s; report: reports/last-build.json"
+        ;;
     down)
-        if [ -f "${REPO_ROOT}/Vagrantfile" ]; then
-            cd "${REPO_ROOT}" && vagrant destroy -f
-        fi ;;
+        if command -v vagrant >/dev/null 2>&1; then
+            vagrant destroy -f
+        fi
+        ;;
     *) die "usage: $0 up|down" ;;
 esac

@@ -304,7 +304,7 @@ def main():
     client_log = os.path.join(state, "client.log")
     make_log = os.path.join(state, "make.log")
     progress = os.path.join(state, "progress.json")
-    for path in (client_log,):
+    for path in (client_log, progress):
         if os.path.exists(path):
             os.unlink(path)
 
