@@ -16,7 +16,7 @@ SCENARIOS ?= default
 
 RUN = lab/run
 
-.PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit molecule \
+.PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule \
         collection lab lab-down bench clean
 
 help: ## show the targets
@@ -33,7 +33,7 @@ venv: ## create the pinned Python venv (only when lab/requirements.txt changed)
 
 deps: docker images venv ## everything the tests and the lab need
 
-test: deps lint sanity unit molecule ## everything CI runs, in order, stopping at the first failure
+test: deps lint sanity unit integration molecule ## everything CI runs, in order, stopping at the first failure
 	@echo "make test: all passed"
 
 lint: yamllint ansible-lint ## yamllint, then ansible-lint (production profile)
@@ -49,6 +49,10 @@ sanity: ## ansible-test sanity on a copy of the collection
 
 unit: ## pytest unit tests
 	$(RUN) python -m pytest -q tests/unit
+
+integration: ## pytest integration tests with real Vagrant (docker provider)
+	@lab/vagrant-key.sh public >/dev/null
+	$(RUN) python -m pytest -q tests/integration
 
 molecule: ## the molecule scenarios (SCENARIOS="default ...")
 	@for s in $(SCENARIOS); do \

@@ -11,3 +11,8 @@ _ROOT = tempfile.mkdtemp(prefix="distrant-unit-")
 os.makedirs(os.path.join(_ROOT, "ansible_collections", "distrant"))
 os.symlink(REPO, os.path.join(_ROOT, "ansible_collections", "distrant", "distcc"))
 sys.path.insert(0, _ROOT)
+
+# Let ansible's plugin loader find the collection (inventory plugins are loaded by name).
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
+
+_AnsibleCollectionFinder(paths=[_ROOT])._install()

@@ -1,0 +1,132 @@
+"""distrant.distcc.vagrant, fed with output recorded from real vagrant 2.3.4 runs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from ansible.errors import AnsibleParserError
+from ansible.inventory.data import InventoryData
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import inventory_loader
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+class Recorder:
+    """Answers vagrant commands from recorded output, and counts them."""
+
+    def __init__(self, answers):
+        self.answers = answers  # (project basename, first arg) -> (rc, stdout, stderr)
+        self.calls = []
+
+    def __call__(self, project, args):
+        self.calls.append((os.path.basename(project), args))
+        return self.answers[(os.path.basename(project), args[0])]
+
+
+@pytest.fixture
+def make_inventory(tmp_path, monkeypatch):
+    def run(answers, projects=("lab",), **options):
+        for name in projects:
+            (tmp_path / name).mkdir(exist_ok=True)
+            (tmp_path / name / "Vagrantfile").write_text("# recorded\n")
+        config = tmp_path / "test.vagrant.yml"
+        lines = ["plugin: distrant.distcc.vagrant", "project_dirs:"] + ["  - %s" % p for p in projects]
+        for key, value in options.items():
+            lines.append("%s: %s" % (key, value))
+        config.write_text("\n".join(lines) + "\n")
+        plugin = inventory_loader.get("distrant.distcc.vagrant")
+        recorder = Recorder(answers)
+        monkeypatch.setattr(plugin, "_run_vagrant", recorder)
+        inventory = InventoryData()
+        plugin.parse(inventory, DataLoader(), str(config), cache=False)
+        return inventory, recorder
+
+    return run
+
+
+RUNNING = {
+    ("lab", "status"): (0, fixture("status-running.txt"), ""),
+    ("lab", "ssh-config"): (0, fixture("ssh-config-running.txt"), ""),
+}
+
+
+def test_running_machines_two_processes(make_inventory):
+    inventory, recorder = make_inventory(RUNNING)
+    assert recorder.calls == [("lab", ["status", "--machine-readable"]), ("lab", ["ssh-config", "master", "worker-1"])]
+    master = inventory.get_host("master").get_vars()
+    assert master["ansible_host"] == "127.0.0.1"
+    assert master["ansible_port"] == 2200
+    assert master["ansible_user"] == "vagrant"
+    assert master["ansible_ssh_private_key_file"] == "/home/user/lab/.vagrant/machines/master/docker/private_key"
+    assert "-o StrictHostKeyChecking=no" in master["ansible_ssh_common_args"]
+    assert (master["vagrant_state"], master["vagrant_provider"]) == ("running", "docker")
+    assert [h.name for h in inventory.groups["distcc_masters"].get_hosts()] == ["master"]
+    assert [h.name for h in inventory.groups["distcc_workers"].get_hosts()] == ["worker-1"]
+    assert sorted(h.name for h in inventory.groups["vagrant_docker"].get_hosts()) == ["master", "worker-1"]
+    assert sorted(h.name for h in inventory.groups["vagrant"].get_hosts()) == ["master", "worker-1"]
+
+
+def test_stopped_machine_skipped_by_default(make_inventory):
+    answers = {("lab", "status"): (0, fixture("status-mixed.txt"), ""), ("lab", "ssh-config"): (0, fixture("ssh-config-master.txt"), "")}
+    inventory, recorder = make_inventory(answers)
+    assert recorder.calls[1] == ("lab", ["ssh-config", "master"])
+    assert "worker-1" not in inventory.hosts
+
+
+def test_stopped_machine_listed_without_connection(make_inventory):
+    answers = {("lab", "status"): (0, fixture("status-mixed.txt"), ""), ("lab", "ssh-config"): (0, fixture("ssh-config-master.txt"), "")}
+    inventory, dummy = make_inventory(answers, skip_not_running="false")
+    worker = inventory.get_host("worker-1").get_vars()
+    assert worker["vagrant_state"] == "stopped"
+    assert "ansible_host" not in worker
+
+
+def test_not_created_means_one_process(make_inventory):
+    inventory, recorder = make_inventory({("lab", "status"): (0, fixture("status-not-created.txt"), "")})
+    assert len(recorder.calls) == 1
+    assert "worker-9" not in inventory.hosts
+
+
+def test_two_projects(make_inventory):
+    answers = dict(RUNNING)
+    answers[("other", "status")] = (0, fixture("status-not-created.txt"), "")
+    inventory, recorder = make_inventory(answers, projects=("lab", "other"), skip_not_running="false")
+    assert len(recorder.calls) == 3
+    assert inventory.get_host("worker-9").get_vars()["vagrant_project"].endswith("other")
+    assert "worker-9" in [h.name for h in inventory.groups["distcc_workers"].get_hosts()]
+
+
+def test_keyed_groups_from_constructed(make_inventory):
+    inventory, dummy = make_inventory(RUNNING, keyed_groups="[{key: vagrant_state, prefix: state}]")
+    assert sorted(h.name for h in inventory.groups["state_running"].get_hosts()) == ["master", "worker-1"]
+
+
+@pytest.mark.parametrize(
+    "answers, message",
+    [
+        ({("lab", "status"): (1, fixture("status-no-vagrantfile.txt"), "")},
+         "vagrant status failed in .*lab: A Vagrant environment or target machine is required"),
+        ({("lab", "status"): (0, "not machine readable\n", "")}, "gave unexpected output: line 1"),
+        ({("lab", "status"): (0, fixture("status-running.txt"), ""),
+          ("lab", "ssh-config"): (0, fixture("ssh-config-master.txt"), "")},
+         "gave nothing for running machine.s. worker-1"),
+        ({("lab", "status"): (0, fixture("status-running.txt"), ""),
+          ("lab", "ssh-config"): (1, fixture("ssh-config-stopped.txt"), "")},
+         "vagrant ssh-config failed in .*lab: The provider for this Vagrant-managed machine"),
+    ],
+)
+def test_errors_name_the_project_and_vagrants_message(make_inventory, answers, message):
+    with pytest.raises(AnsibleParserError, match=message):
+        make_inventory(answers)
+
+
+def test_missing_vagrantfile(tmp_path, make_inventory):
+    with pytest.raises(AnsibleParserError, match="no Vagrantfile in"):
+        make_inventory({}, projects=())  # the inventory's own directory has none
