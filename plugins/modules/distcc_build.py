@@ -14,7 +14,7 @@ description:
     kernel tree, as an argv list, with C(DISTCC_HOSTS) and a client log (C(DISTCC_LOG)).
   - Times it (wall clock, user and system CPU of all the children) and accounts for every
     compile from the client log, returning C(ansible_facts.distcc_build).
-  - One build per tree at a time: a second build on the same tree fails at once with a
+  - One build per tree at a time; a second build on the same tree fails at once with a
     message naming the running one (a lock file in C(<chdir>/.distrant/)).
   - Writes C(<chdir>/.distrant/progress.json) while it runs (objects so far, per host), which
     the action plugin of the same name prints at a steady interval.
