@@ -4,7 +4,7 @@
 # `make lab-down`: destroy it.
 # DISTRANT_PROVIDER=libvirt|virtualbox|docker overrides the choice of provider.
 source "$(dirname "$0")/lib.sh"
-cd "${REPO_ROOT}"
+cd "${REPO_ROOT}" || exit 1
 
 # The playbooks use the collection by its name: expose this checkout as one.
 collections="${DISTRANT_LAB_HOME}/collections"

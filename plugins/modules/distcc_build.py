@@ -130,12 +130,16 @@ ansible_facts:
         failed_remote: {description: Remote compile attempts that failed., type: int, returned: always, sample: 0}
         objects: {description: Compiles completed (the sum of jobs_per_host)., type: int, returned: always, sample: 451}
         rc: {description: make's exit code., type: int, returned: always, sample: 0}
-        artifact: {description: Path of the kernel image (C(make image_name))., type: str, returned: always, sample: /srv/distcc-build/linux-6.1/arch/x86/boot/bzImage}
-        artifact_bytes: {description: Its size, 0 when missing., type: int, returned: always, sample: 563200}
+        artifact:
+          description: Path of the kernel image (C(make image_name)).
+          type: str
+          returned: always
+          sample: /srv/distcc-build/linux-6.1/arch/x86/boot/bzImage
+        artifact_bytes: {description: Its size in bytes (0 when missing)., type: int, returned: always, sample: 563200}
         kernel_version: {description: C(make kernelversion)., type: str, returned: always, sample: 6.1.158}
-        config: {description: The configuration target recorded by the master role, or C(unknown)., type: str, returned: always, sample: tinyconfig}
+        config: {description: The configuration target recorded by the master role (C(unknown) if none)., type: str, returned: always, sample: tinyconfig}
         distcc: {description: Whether distcc was used., type: bool, returned: always, sample: true}
-        started_at: {description: Start time (UTC, ISO 8601)., type: str, returned: always, sample: "2026-11-24T07:00:00Z"}
+        started_at: {description: Start time (UTC ISO 8601)., type: str, returned: always, sample: "2026-11-24T07:00:00Z"}
         client_log: {description: The distcc client log of this build., type: str, returned: always, sample: /srv/distcc-build/linux-6.1/.distrant/client.log}
 stdout_lines:
   description: The last lines of make's output.
@@ -149,8 +153,7 @@ import fcntl
 import json
 import os
 import resource
-import signal
-import subprocess
+import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -264,7 +267,8 @@ def main():
             hosts_text = params["hosts"]
         else:
             if not os.path.isfile(params["hosts_file"]):
-                module.fail_json(msg="hosts_file %s does not exist; give hosts, or run the distcc_master role first" % params["hosts_file"])
+                module.fail_json(msg="hosts_file %s does not exist; give hosts, or run the distcc_master role first"
+                                 % params["hosts_file"])
             hosts_text = _read(params["hosts_file"])
         try:
             entries = parse_hosts(hosts_text)
@@ -308,11 +312,10 @@ def main():
         if os.path.exists(path):
             os.unlink(path)
 
-    env = dict(os.environ)
-    env.update({k: str(v) for k, v in params["env"].items()})
+    env = {k: str(v) for k, v in params["env"].items()}
     env.update(DISTCC_LOG=client_log, DISTCC_HOSTS=hosts_text, LC_ALL="C")
     if not params["distcc"]:
-        env.pop("DISTCC_HOSTS")
+        env["DISTCC_HOSTS"] = ""
 
     if params["clean"] != "none":
         config = os.path.join(chdir, ".config")
@@ -327,29 +330,28 @@ def main():
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    with open(make_log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=chdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        timed_out = False
-        while True:
-            try:
-                rc = proc.wait(timeout=PROGRESS_EVERY)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            elapsed = time.monotonic() - start
+    # make runs under coreutils' timeout (TERM, then KILL 20 s later); a thread keeps the
+    # progress file current while run_command waits for it.
+    argv = ["timeout", "--kill-after=20", str(params["timeout"])] + cmd
+    stop = threading.Event()
+
+    def report_progress():
+        while not stop.wait(PROGRESS_EVERY):
             counts = parse_client_log(_read(client_log))
-            _write_progress(progress, dict(elapsed=round(elapsed, 1), objects=counts["objects"],
-                                           jobs_per_host=counts["jobs_per_host"], local_fallbacks=counts["local_fallbacks"],
-                                           running=True))
-            if elapsed > params["timeout"]:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    rc = proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    rc = proc.wait()
-                break
+            _write_progress(progress, dict(elapsed=round(time.monotonic() - start, 1), objects=counts["objects"],
+                                           jobs_per_host=counts["jobs_per_host"],
+                                           local_fallbacks=counts["local_fallbacks"], running=True))
+
+    reporter = threading.Thread(target=report_progress, daemon=True)
+    reporter.start()
+    try:
+        rc, out, err = module.run_command(argv, cwd=chdir, environ_update=env)
+    finally:
+        stop.set()
+        reporter.join()
+    timed_out = rc in (124, 137)
+    with open(make_log, "w") as handle:
+        handle.write(out + err)
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     counts = parse_client_log(_read(client_log))

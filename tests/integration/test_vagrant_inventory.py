@@ -107,6 +107,6 @@ def test_list_uncached_then_cached(project):
 def test_ping_through_the_plugin(project):
     root, counter, env = project
     result = subprocess.run(["ansible", "-i", str(root / "inventory.vagrant.yml"), "distcc_masters", "-m", "ansible.builtin.ping"],
-                            env=env, capture_output=True, text=True)
+                            env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert '"ping": "pong"' in result.stdout
