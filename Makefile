@@ -69,5 +69,8 @@ lab: deps ## bring the Vagrant lab up, run site.yml, print the build report
 lab-down: ## destroy the Vagrant lab
 	@$(RUN) lab/lab.sh down
 
+bench: deps ## benchmark setups side by side on the lab (DISTRANT_BENCH_REPEATS, default 3)
+	@$(RUN) lab/lab.sh bench
+
 clean: ## remove the repository's local state (not the caches)
 	rm -rf .ansible .cache .pytest_cache reports

@@ -43,6 +43,13 @@ case "${1:-up}" in
             die "site.yml failed; the lab is still up (make lab-down destroys it)"
         log "site.yml: $(( $(date +%s) - start )) s; report: reports/last-build.json"
         ;;
+    bench)
+        [ -f .vagrant/machines/master/docker/id ] || [ -d .vagrant/machines/master ] ||
+            die "the lab is not up: run make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/benchmark.yml "${@:2}" ||
+            die "the benchmark failed"
+        log "report: reports/benchmark.md, reports/benchmark.json, reports/benchmark.svg"
+        ;;
     down)
         if command -v vagrant >/dev/null 2>&1; then
             vagrant destroy -f
