@@ -381,6 +381,8 @@ def main():
         client_log=client_log,
         make_log=make_log,
     )
+    lock.seek(0)
+    lock.truncate()
     lock.close()
     result.update(changed=True, stdout_lines=tail, ansible_facts=dict(distcc_build=facts))
     if timed_out:
