@@ -40,7 +40,7 @@ def main(report_dir):
             "hosts": runs[0]["hosts"],
             "jobs_per_host": {h: int(statistics.median(c)) for h, c in sorted(per_host.items())},
             "local_fallbacks": sum(r["local_fallbacks"] for r in runs),
-            "objects": runs[0]["objects"],
+            "objects": max(r["objects"] for r in runs),  # 0 for a local build: no distcc client log
             "master_cpu_seconds_median": round(statistics.median(r["user_seconds"] + r["sys_seconds"] for r in runs), 1),
             "all_ok": all(r["rc"] == 0 for r in runs),
         })
@@ -53,7 +53,7 @@ def main(report_dir):
     report = {
         "kernel_version": first["kernel_version"],
         "config": first["config"],
-        "objects": first["objects"],
+        "objects": max(r["objects"] for r in raw["runs"]),
         "cluster": {"master": {"name": raw["master"]["name"], "cpus": master_cpus},
                     "workers": [{"name": n, "cpus": c} for n, c in zip(raw["worker_names"], worker_cpus)]},
         "ideal_speedup": round(ideal, 2),
