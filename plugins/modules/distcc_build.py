@@ -128,7 +128,11 @@ ansible_facts:
           sample: {"10.200.1.3": 440, "localhost": 11}
         local_fallbacks: {description: Compiles that failed remotely and were redone locally., type: int, returned: always, sample: 0}
         failed_remote: {description: Remote compile attempts that failed., type: int, returned: always, sample: 0}
-        objects: {description: Compiles completed (the sum of jobs_per_host)., type: int, returned: always, sample: 451}
+        objects:
+          description: Compiles completed (the sum of jobs_per_host); 0 when O(distcc=false), which writes no client log.
+          type: int
+          returned: always
+          sample: 451
         rc: {description: make's exit code., type: int, returned: always, sample: 0}
         artifact:
           description: Path of the kernel image (C(make image_name)).
