@@ -10,6 +10,7 @@ With ``async``/``poll`` set on the task, or in check mode, it simply runs the mo
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -43,8 +44,6 @@ class ActionModule(ActionBase):
         )
         if res.get("failed") or "content" not in res:
             return None
-        import base64
-
         try:
             return json.loads(base64.b64decode(res["content"]).decode("utf-8"))
         except ValueError:

@@ -11,6 +11,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
     effective_cpus,
     host_list,
     parse_cgroup_quota,
+    worker_jobs,
 )
 
 try:
@@ -70,6 +71,14 @@ def distcc_effective_cpus(vcpus, cgroup_cpu_text=None):
         raise AnsibleFilterError("distcc_effective_cpus: %s" % exc)
 
 
+def distcc_worker_jobs(cpus):
+    """Jobs a worker's distccd accepts (and its /LIMIT) for its effective CPUs (module_utils._policy)."""
+    try:
+        return worker_jobs(effective_cpus(cpus))
+    except PolicyError as exc:
+        raise AnsibleFilterError("distcc_worker_jobs: %s" % exc)
+
+
 def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto"):
     """DISTCC_HOSTS and make -j for a master and its workers (see module_utils._policy)."""
     try:
@@ -86,4 +95,5 @@ class FilterModule:
             "distcc_acl": distcc_acl,
             "distcc_effective_cpus": distcc_effective_cpus,
             "distcc_host_list": distcc_host_list,
+            "distcc_worker_jobs": distcc_worker_jobs,
         }

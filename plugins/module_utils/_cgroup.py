@@ -75,6 +75,24 @@ def quota_from_fs(proc_cgroup_text, root=ROOT, read=_read):
     return best, 1, source
 
 
+def read_host_cpus(proc_cgroup_path="/proc/1/cgroup", root=ROOT):
+    """What this host can use: dict(vcpus, quota_cpus, effective_cpus, cgroup_version, quota_source)."""
+    proc_cgroup = _read(proc_cgroup_path) or ""
+    if hasattr(os, "sched_getaffinity"):
+        vcpus = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - not Linux
+        vcpus = os.cpu_count()
+    quota, version, source = quota_from_fs(proc_cgroup, root=root)
+    effective = float(vcpus) if quota is None else min(float(vcpus), quota)
+    return {
+        "vcpus": vcpus,
+        "quota_cpus": quota,
+        "effective_cpus": round(effective, 3),
+        "cgroup_version": version,
+        "quota_source": source,
+    }
+
+
 def quota_cpus_v1(quota, period):
     try:
         quota, period = int(quota), int(period)

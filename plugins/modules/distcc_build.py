@@ -155,6 +155,7 @@ stdout_lines:
 import errno
 import fcntl
 import json
+import math
 import os
 import resource
 import threading
@@ -168,7 +169,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     parse_client_log,
     parse_hosts,
 )
-from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_from_fs
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
 
 STATE_DIR = ".distrant"
 TAIL_LINES = 40
@@ -176,14 +177,8 @@ PROGRESS_EVERY = 2.0
 
 
 def _effective_cpus():
-    try:
-        with open("/proc/1/cgroup") as handle:
-            text = handle.read()
-    except (IOError, OSError):
-        text = ""
-    vcpus = len(os.sched_getaffinity(0))
-    quota = quota_from_fs(text)[0]
-    return max(1, int(min(vcpus, quota) + 0.999)) if quota else vcpus
+    """Whole CPUs this host can use (cgroup quota included, rounded up), for a local -j."""
+    return max(1, int(math.ceil(read_host_cpus()["effective_cpus"] - 1e-9)))
 
 
 def _tail(path, lines=TAIL_LINES):

@@ -67,31 +67,14 @@ quota_source:
   sample: /sys/fs/cgroup/cpu,cpuacct/docker/0123abcd
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_from_fs
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
 
 
 def main():
     module = AnsibleModule(argument_spec={}, supports_check_mode=True)
-    try:
-        with open("/proc/1/cgroup") as handle:
-            proc_cgroup = handle.read()
-    except (IOError, OSError):
-        proc_cgroup = ""
-    vcpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    quota, version, source = quota_from_fs(proc_cgroup)
-    effective = float(vcpus) if quota is None else min(float(vcpus), quota)
-    module.exit_json(
-        changed=False,
-        vcpus=vcpus,
-        quota_cpus=quota,
-        effective_cpus=round(effective, 3),
-        cgroup_version=version,
-        quota_source=source,
-    )
+    module.exit_json(changed=False, **read_host_cpus())
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ from ansible_collections.distrant.distcc.plugins.filter.distcc import (
     distcc_acl,
     distcc_effective_cpus,
     distcc_host_list,
+    distcc_worker_jobs,
 )
 
 
 def test_filters_registered():
-    assert set(FilterModule().filters()) == {"distcc_acl", "distcc_effective_cpus", "distcc_host_list"}
+    assert set(FilterModule().filters()) == {"distcc_acl", "distcc_effective_cpus", "distcc_host_list", "distcc_worker_jobs"}
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,13 @@ def test_host_list_filter_wraps_errors():
     assert distcc_host_list([{"address": "10.200.1.3", "cpus": 4}], 1)["distcc_hosts"] == "10.200.1.3/8"
     with pytest.raises(AnsibleFilterError, match="distcc_host_list: worker #0 address 'x' is not an IP address"):
         distcc_host_list([{"address": "x", "cpus": 1}], 1)
+
+
+@pytest.mark.parametrize("cpus, expected", [(1.6, 4), (2, 4), (0.4, 2), ("1.6", 4)])
+def test_worker_jobs_filter(cpus, expected):
+    assert distcc_worker_jobs(cpus) == expected
+
+
+def test_worker_jobs_filter_rejects():
+    with pytest.raises(AnsibleFilterError, match="distcc_worker_jobs: vcpus must be positive"):
+        distcc_worker_jobs(0)

@@ -6,6 +6,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import (
     parse_proc_cgroup,
     quota_cpus_v2,
     quota_from_fs,
+    read_host_cpus,
 )
 
 # /proc/1/cgroup of a docker container started with --cgroupns=host --cpus 1.6 (cgroup v1 host)
@@ -61,3 +62,19 @@ def test_v2_smallest_ancestor_wins():
 @pytest.mark.parametrize("text, expected", [("max 100000", None), ("40000 100000", 0.4), ("", None), ("junk", None)])
 def test_quota_cpus_v2(text, expected):
     assert quota_cpus_v2(text) == expected
+
+
+def test_read_host_cpus_from_a_cgroup_v1_tree(tmp_path):
+    # the layout of a docker --cpus 1.6 container with --cgroupns=host on a cgroup v1 host
+    proc = tmp_path / "cgroup"
+    proc.write_text(V1_PROC)
+    base = tmp_path / "fs" / "cpu,cpuacct"
+    (base / "docker" / "6e87631f3f92").mkdir(parents=True)
+    (base / "cpu.cfs_period_us").write_text("100000\n")
+    (base / "cpu.cfs_quota_us").write_text("-1\n")
+    (base / "docker" / "6e87631f3f92" / "cpu.cfs_period_us").write_text("100000\n")
+    (base / "docker" / "6e87631f3f92" / "cpu.cfs_quota_us").write_text("160000\n")
+    info = read_host_cpus(str(proc), root=str(tmp_path / "fs"))
+    assert info["quota_cpus"] == pytest.approx(1.6)
+    assert info["cgroup_version"] == 1
+    assert info["effective_cpus"] == pytest.approx(min(1.6, info["vcpus"]))
