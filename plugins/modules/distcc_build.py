@@ -65,6 +65,15 @@ options:
     description: Seconds before the build is stopped and reported as failed.
     type: int
     default: 3600
+  io_timeout:
+    description:
+      - Seconds the distcc client waits on a silent worker (C(DISTCC_IO_TIMEOUT), distcc's default is 300)
+        before it gives the job up and compiles it locally. This is what bounds the stall when a worker
+        vanishes from the network in the middle of a build.
+      - Raise it when single objects take longer than this to compile on the workers.
+      - A C(DISTCC_IO_TIMEOUT) in O(env) wins.
+    type: int
+    default: 60
 attributes:
   check_mode:
     support: full
@@ -247,6 +256,7 @@ def main():
             distcc=dict(type="bool", default=True),
             env=dict(type="dict", default={}),
             timeout=dict(type="int", default=3600),
+            io_timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
     )
@@ -256,6 +266,8 @@ def main():
         module.fail_json(msg="chdir %s is not a source tree (no Makefile there); point it at the unpacked kernel" % chdir)
     if params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, got %d" % params["timeout"])
+    if params["io_timeout"] < 1:
+        module.fail_json(msg="io_timeout must be at least 1 second, got %d" % params["io_timeout"])
     if any(not isinstance(v, (str, int, float, bool)) for v in params["env"].values()):
         module.fail_json(msg="env values must be strings or numbers")
 
@@ -312,6 +324,7 @@ def main():
             os.unlink(path)
 
     env = {k: str(v) for k, v in params["env"].items()}
+    env.setdefault("DISTCC_IO_TIMEOUT", str(params["io_timeout"]))
     env.update(DISTCC_LOG=client_log, DISTCC_HOSTS=hosts_text, LC_ALL="C")
     if not params["distcc"]:
         env["DISTCC_HOSTS"] = ""
