@@ -12,7 +12,7 @@ DEFAULT_LOCAL_LIMIT = 2
 
 _DONE = re.compile(r"^distcc\[(\d+)\] compile (\S+) on (\S+) completed ok\s*$")
 _FALLBACK = re.compile(r"^distcc\[(\d+)\] .*(failed to distribute .* running locally instead|retrying locally)")
-_FAILED = re.compile(r"^distcc\[(\d+)\] ERROR: compile (\S+) on (\S+) failed")
+_ERROR = re.compile(r"^distcc\[(\d+)\] (?:\([a-z_]+\) )?ERROR: ")
 
 
 # Compiler runs that make no object: Kbuild's cc-option/as-instr probes (no input file).
@@ -70,12 +70,15 @@ def parse_client_log(text):
 
     Returns dict(objects, jobs_per_host, local_fallbacks, failed_remote): ``objects`` is
     the number of compiles that completed, ``jobs_per_host`` maps host (without /LIMIT)
-    to compiles completed there (localhost included), ``local_fallbacks`` counts compiles
-    that were tried remotely, failed, and were redone on localhost.
+    to compiles completed there (localhost included), ``failed_remote`` counts compiles
+    whose remote attempt failed (connection refused, I/O timeout, remote compiler error),
+    ``local_fallbacks`` those of them that were then redone on localhost. distcc 3.4 does
+    not always say "running locally instead": a refused connection is followed by a
+    silent local compile, so both are told apart by process id.
     """
     per_host = {}
     fallback_pids = set()
-    failed_remote = 0
+    failed_pids = set()
     done_local_pids = set()
     for line in (text or "").splitlines():
         done = _DONE.match(line)
@@ -91,11 +94,12 @@ def parse_client_log(text):
         if fallback:
             fallback_pids.add(fallback.group(1))
             continue
-        if _FAILED.match(line) and not line.rstrip().endswith("on localhost failed"):
-            failed_remote += 1
+        error = _ERROR.match(line)
+        if error and not line.rstrip().endswith("on localhost failed"):
+            failed_pids.add(error.group(1))
     return {
         "objects": sum(per_host.values()),
         "jobs_per_host": dict(sorted(per_host.items())),
-        "local_fallbacks": len(fallback_pids & done_local_pids),
-        "failed_remote": failed_remote,
+        "local_fallbacks": len((fallback_pids | failed_pids) & done_local_pids),
+        "failed_remote": len(failed_pids),
     }
