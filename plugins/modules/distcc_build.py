@@ -136,7 +136,11 @@ ansible_facts:
           returned: always
           sample: {"10.200.1.3": 440, "localhost": 11}
         local_fallbacks: {description: Compiles that failed remotely and were redone locally., type: int, returned: always, sample: 0}
-        failed_remote: {description: 'Compiles whose remote attempt failed (connection refused, I/O timeout, compiler error there).', type: int, returned: always, sample: 0}
+        failed_remote:
+          description: Compiles whose remote attempt failed (connection refused, I/O timeout, compiler error there).
+          type: int
+          returned: always
+          sample: 0
         objects:
           description: Compiles completed (the sum of jobs_per_host); 0 when O(distcc=false), which writes no client log.
           type: int
