@@ -89,7 +89,9 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.distrant.distcc.plugins.module_utils._vagrant import (
     VagrantOutputError,
     connection_vars,
+    LOCKED_HINT,
     errors_of,
+    is_locked,
     parse_machine_readable,
     parse_ssh_config,
     parse_status,
@@ -133,6 +135,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError("vagrant status in %s gave unexpected output: %s" % (project, exc))
         if rc != 0:
             message = "; ".join(errors_of(records)) or err.strip() or "exit code %d" % rc
+            if is_locked(records):
+                message = "%s. %s" % (LOCKED_HINT, message)
             raise AnsibleParserError("vagrant status failed in %s: %s" % (project, message))
         machines = parse_status(out)
         running = [m["name"] for m in machines if m["state"] == "running"]
@@ -141,7 +145,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             rc, out, err = self._run_vagrant(project, ["ssh-config"] + running)
             if rc != 0:
                 try:
-                    message = "; ".join(errors_of(parse_machine_readable(out)))
+                    records = parse_machine_readable(out)
+                    message = "; ".join(errors_of(records))
+                    if is_locked(records):
+                        message = "%s. %s" % (LOCKED_HINT, message)
                 except VagrantOutputError:
                     message = ""
                 raise AnsibleParserError("vagrant ssh-config failed in %s: %s"

@@ -28,6 +28,16 @@ def parse_machine_readable(text):
     return records
 
 
+LOCKED_HINT = ("a machine is locked by another vagrant process (a 'vagrant up', 'halt' or 'reload' still running "
+               "there?): wait for it to finish, or stop it, then run again")
+
+
+def is_locked(records):
+    """True when vagrant gave up because another vagrant process holds a machine's lock."""
+    return any(kind == "error-exit" and data and data[0].endswith("MachineActionLockedError")
+               for target, kind, data in records)
+
+
 def errors_of(records):
     """vagrant's own error messages (``ui,error`` and ``error-exit`` records)."""
     messages = []

@@ -120,6 +120,10 @@ def test_keyed_groups_from_constructed(make_inventory):
         ({("lab", "status"): (0, fixture("status-running.txt"), ""),
           ("lab", "ssh-config"): (1, fixture("ssh-config-stopped.txt"), "")},
          "vagrant ssh-config failed in .*lab: The provider for this Vagrant-managed machine"),
+        # recorded: a second 'vagrant up' while another vagrant process held the machine
+        ({("lab", "status"): (1, fixture("up-locked.txt"), "")},
+         "vagrant status failed in .*lab: a machine is locked by another vagrant process .*"
+         "An action 'up' was attempted on the machine 'master',\nbut another process"),
     ],
 )
 def test_errors_name_the_project_and_vagrants_message(make_inventory, answers, message):
