@@ -12,7 +12,7 @@ export DISTRANT_LAB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/distrant-lab
 export ANSIBLE_HOME ?= $(CURDIR)/.ansible
 export ANSIBLE_FORCE_COLOR ?= 1
 export PY_COLORS ?= 1
-SCENARIOS ?= default
+SCENARIOS ?= default vagrant
 
 RUN = lab/run
 
@@ -54,7 +54,8 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 	@lab/vagrant-key.sh public >/dev/null
 	$(RUN) python -m pytest -q tests/integration
 
-molecule: ## the molecule scenarios (SCENARIOS="default ...")
+molecule: ## the molecule scenarios (SCENARIOS="default vagrant")
+	@lab/vagrant-key.sh public >/dev/null
 	@for s in $(SCENARIOS); do \
 	  $(RUN) python lab/preflight_networks.py molecule/$$s/molecule.yml; \
 	  $(RUN) molecule test -s $$s; \

@@ -11,6 +11,8 @@ collections="${DISTRANT_LAB_HOME}/collections"
 mkdir -p "${collections}/ansible_collections/distrant"
 ln -sfn "${REPO_ROOT}" "${collections}/ansible_collections/distrant/distcc"
 export ANSIBLE_COLLECTIONS_PATH="${collections}:${ANSIBLE_COLLECTIONS_PATH:-${HOME}/.ansible/collections}"
+# One SSH round trip per task instead of several (the lab's sudo has no requiretty).
+export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
 
 pick_provider() {
     if [ -n "${DISTRANT_PROVIDER:-}" ]; then
