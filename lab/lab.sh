@@ -14,6 +14,24 @@ export ANSIBLE_COLLECTIONS_PATH="${collections}:${ANSIBLE_COLLECTIONS_PATH:-${HO
 # One SSH round trip per task instead of several (the lab's sudo has no requiretty).
 export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
 
+# The Vagrantfile reads DISTRANT_* from the environment, else from this file: keep what this
+# `make lab` was given, so the inventory plugin and `make lab-down` see the same machines.
+settings_file="${VAGRANT_DOTFILE_PATH:-.vagrant}/distrant-settings"
+save_settings() {
+    local key line merged=""
+    mkdir -p "$(dirname "${settings_file}")"
+    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK BOX DOCKER_IMAGE DOCKER_CORES; do
+        line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
+        if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
+            line="DISTRANT_${key}=$(printenv "DISTRANT_${key}")"
+        fi
+        [ -n "${line}" ] && merged+="${line}"$'\n'
+    done
+    printf '%s' "${merged}" > "${settings_file}"
+    [ -s "${settings_file}" ] && log "lab settings (kept for later vagrant calls): $(tr '\n' ' ' < "${settings_file}")"
+    return 0
+}
+
 pick_provider() {
     if [ -n "${DISTRANT_PROVIDER:-}" ]; then
         echo "${DISTRANT_PROVIDER} (DISTRANT_PROVIDER)"; return
@@ -37,6 +55,7 @@ case "${1:-up}" in
         if [ "${provider}" = docker ]; then
             "${LAB_ROOT}/images.sh" vagrant >/dev/null
         fi
+        save_settings
         start=$(date +%s)
         vagrant up --provider="${provider}" || die "vagrant up failed (provider ${provider})"
         log "vagrant up: $(( $(date +%s) - start )) s"
@@ -54,7 +73,7 @@ case "${1:-up}" in
         ;;
     down)
         if command -v vagrant >/dev/null 2>&1; then
-            vagrant destroy -f
+            vagrant destroy -f && rm -f "${settings_file}"
         fi
         ;;
     *) die "usage: $0 up|down" ;;
