@@ -89,9 +89,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.distrant.distcc.plugins.module_utils._vagrant import (
     VagrantOutputError,
     connection_vars,
-    LOCKED_HINT,
-    errors_of,
-    is_locked,
+    error_message,
     parse_machine_readable,
     parse_ssh_config,
     parse_status,
@@ -134,9 +132,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except VagrantOutputError as exc:
             raise AnsibleParserError("vagrant status in %s gave unexpected output: %s" % (project, exc))
         if rc != 0:
-            message = "; ".join(errors_of(records)) or err.strip() or "exit code %d" % rc
-            if is_locked(records):
-                message = "%s. %s" % (LOCKED_HINT, message)
+            message = error_message(records) or err.strip() or "exit code %d" % rc
             raise AnsibleParserError("vagrant status failed in %s: %s" % (project, message))
         machines = parse_status(out)
         running = [m["name"] for m in machines if m["state"] == "running"]
@@ -145,10 +141,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             rc, out, err = self._run_vagrant(project, ["ssh-config"] + running)
             if rc != 0:
                 try:
-                    records = parse_machine_readable(out)
-                    message = "; ".join(errors_of(records))
-                    if is_locked(records):
-                        message = "%s. %s" % (LOCKED_HINT, message)
+                    message = error_message(parse_machine_readable(out))
                 except VagrantOutputError:
                     message = ""
                 raise AnsibleParserError("vagrant ssh-config failed in %s: %s"

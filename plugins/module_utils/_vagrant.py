@@ -38,6 +38,14 @@ def is_locked(records):
                for target, kind, data in records)
 
 
+def error_message(records):
+    """vagrant's own error messages in one line, with a hint when a machine is locked."""
+    message = "; ".join(errors_of(records))
+    if message and is_locked(records):
+        message = "%s. %s" % (LOCKED_HINT, message)
+    return message
+
+
 def errors_of(records):
     """vagrant's own error messages (``ui,error`` and ``error-exit`` records)."""
     messages = []

@@ -19,41 +19,26 @@ def fixture(name):
         return handle.read()
 
 
-def test_client_log_recorded_with_a_fallback_and_a_failed_compile():
-    # recorded from distcc 3.4: two compiles on worker .3, one refused by a stopped worker
-    # .4 and redone locally, one broken file failing remotely then locally
-    result = parse_client_log(fixture("client-fallback.log"))
-    assert result == {
-        "objects": 3,
-        "jobs_per_host": {"10.200.11.3": 2, "localhost": 1},
-        "local_fallbacks": 1,
-        "failed_remote": 2,
-    }
-
-
-def test_client_log_recorded_silent_fallback_after_a_killed_worker():
-    # recorded from a kernel/ build whose worker .4 had its distccd killed: the next job's
-    # connect is refused and distcc 3.4 compiles it locally without "running locally instead"
-    result = parse_client_log(fixture("client-refused-silent.log"))
-    assert result == {
-        "objects": 2,
-        "jobs_per_host": {"10.200.11.4": 1, "localhost": 1},
-        "local_fallbacks": 1,
-        "failed_remote": 1,
-    }
-
-
-def test_client_log_recorded_io_timeout_of_a_disconnected_worker():
-    # recorded from a kernel/ build whose worker .3 left the network mid-compile:
-    # DISTCC_IO_TIMEOUT=15 expires ("(dcc_select_for_read) ERROR: IO timeout") and the
-    # object is compiled locally
-    result = parse_client_log(fixture("client-io-timeout.log"))
-    assert result == {
-        "objects": 1,
-        "jobs_per_host": {"localhost": 1},
-        "local_fallbacks": 1,
-        "failed_remote": 1,
-    }
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        # recorded from distcc 3.4: two compiles on worker .3, one refused by a stopped worker
+        # .4 and redone locally, one broken file failing remotely then locally
+        ("client-fallback.log",
+         {"objects": 3, "jobs_per_host": {"10.200.11.3": 2, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 2}),
+        # recorded from a kernel/ build whose worker .4 had its distccd killed: the next job's
+        # connect is refused and distcc 3.4 compiles it locally without "running locally instead"
+        ("client-refused-silent.log",
+         {"objects": 2, "jobs_per_host": {"10.200.11.4": 1, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 1}),
+        # recorded from a kernel/ build whose worker .3 left the network mid-compile:
+        # DISTCC_IO_TIMEOUT=15 expires ("(dcc_select_for_read) ERROR: IO timeout") and the
+        # object is compiled locally
+        ("client-io-timeout.log",
+         {"objects": 1, "jobs_per_host": {"localhost": 1}, "local_fallbacks": 1, "failed_remote": 1}),
+    ],
+)
+def test_client_log_recorded(name, expected):
+    assert parse_client_log(fixture(name)) == expected
 
 
 def test_client_log_ignores_kbuild_probes():
