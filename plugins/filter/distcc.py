@@ -79,10 +79,10 @@ def distcc_worker_jobs(cpus):
         raise AnsibleFilterError("distcc_worker_jobs: %s" % exc)
 
 
-def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto"):
+def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=False):
     """DISTCC_HOSTS and make -j for a master and its workers (see module_utils._policy)."""
     try:
-        return host_list(workers, master_cpus, lzo=lzo, localhost=localhost)
+        return host_list(workers, master_cpus, lzo=lzo, localhost=localhost, pump=pump)
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_host_list: %s" % exc)
 

@@ -13,6 +13,11 @@ DEFAULT_LOCAL_LIMIT = 2
 _DONE = re.compile(r"^distcc\[(\d+)\] compile (\S+) on (\S+) completed ok\s*$")
 _FALLBACK = re.compile(r"^distcc\[(\d+)\] .*(failed to distribute .* running locally instead|retrying locally)")
 _ERROR = re.compile(r"^distcc\[(\d+)\] (?:\([a-z_]+\) )?ERROR: ")
+# Pump mode given up for one compile: preprocessed on the master after all.
+_PUMP_LOCAL = re.compile(
+    r"^distcc\[(\d+)\] .*(failed to get includes from include server|failed to talk to include server"
+    r"|include server gave up|cannot use distcc_pump)"
+)
 
 
 # Compiler runs that make no object: Kbuild's cc-option/as-instr probes (no input file).
@@ -68,18 +73,24 @@ def auto_jobs(entries):
 def parse_client_log(text):
     """Account for every compile in a DISTCC_LOG file.
 
-    Returns dict(objects, jobs_per_host, local_fallbacks, failed_remote): ``objects`` is
+    Returns dict(objects, jobs_per_host, local_fallbacks, failed_remote, remote_preprocessed,
+    pump_fallbacks): ``objects`` is
     the number of compiles that completed, ``jobs_per_host`` maps host (without /LIMIT)
     to compiles completed there (localhost included), ``failed_remote`` counts compiles
     whose remote attempt failed (connection refused, I/O timeout, remote compiler error),
     ``local_fallbacks`` those of them that were then redone on localhost. distcc 3.4 does
     not always say "running locally instead": a refused connection is followed by a
-    silent local compile, so both are told apart by process id.
+    silent local compile, so both are told apart by process id. In pump mode
+    ``remote_preprocessed`` counts compiles completed on a ``,cpp`` host with the include
+    server's file list (preprocessed there), ``pump_fallbacks`` the compiles for which pump
+    mode was given up and the master preprocessed after all.
     """
     per_host = {}
     fallback_pids = set()
     failed_pids = set()
     done_local_pids = set()
+    cpp_pids = set()
+    pump_local_pids = set()
     for line in (text or "").splitlines():
         done = _DONE.match(line)
         if done and done.group(2) in NOT_OBJECTS:
@@ -89,6 +100,12 @@ def parse_client_log(text):
             per_host[host] = per_host.get(host, 0) + 1
             if host == "localhost":
                 done_local_pids.add(pid)
+            elif ",cpp" in done.group(3):
+                cpp_pids.add(pid)
+            continue
+        pump_local = _PUMP_LOCAL.match(line)
+        if pump_local:
+            pump_local_pids.add(pump_local.group(1))
             continue
         fallback = _FALLBACK.match(line)
         if fallback:
@@ -102,4 +119,6 @@ def parse_client_log(text):
         "jobs_per_host": dict(sorted(per_host.items())),
         "local_fallbacks": len((fallback_pids | failed_pids) & done_local_pids),
         "failed_remote": len(failed_pids),
+        "remote_preprocessed": len(cpp_pids - pump_local_pids),
+        "pump_fallbacks": len(pump_local_pids),
     }

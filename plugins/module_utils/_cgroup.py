@@ -75,8 +75,39 @@ def quota_from_fs(proc_cgroup_text, root=ROOT, read=_read):
     return best, 1, source
 
 
+def cpu_used_from_fs(proc_cgroup_text, root=ROOT, read=_read, proc_stat="/proc/stat", clock_ticks=None):
+    """CPU seconds this machine (its cgroup, for a container) has used so far, and where it was read.
+
+    cgroup v2 ``cpu.stat`` usage_usec, v1 ``cpuacct.usage`` (ns) of PID 1's cgroup (or of the
+    mount's root when the container sees its own cgroup there); else /proc/stat (a VM or bare
+    metal: all CPU time but idle and iowait).
+    """
+    paths = parse_proc_cgroup(proc_cgroup_text)
+    if read(os.path.join(root, "cgroup.controllers")) is not None:
+        rel = paths.get("", "/").lstrip("/")
+        for directory in ([os.path.join(root, rel)] if rel else []) + [root]:
+            for line in (read(os.path.join(directory, "cpu.stat")) or "").splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec" and value.strip().isdigit():
+                    return int(value) / 1e6, os.path.join(directory, "cpu.stat")
+    else:
+        rel = paths.get("cpuacct", paths.get("cpu", "/")).lstrip("/")
+        for mount in ("cpuacct", "cpu,cpuacct", "cpuacct,cpu"):
+            for directory in ([os.path.join(root, mount, rel)] if rel else []) + [os.path.join(root, mount)]:
+                text = read(os.path.join(directory, "cpuacct.usage"))
+                if text and text.isdigit():
+                    return int(text) / 1e9, os.path.join(directory, "cpuacct.usage")
+    fields = ((read(proc_stat) or "").splitlines() or [""])[0].split()
+    if fields[:1] == ["cpu"] and len(fields) >= 8:
+        ticks = clock_ticks or os.sysconf("SC_CLK_TCK")
+        busy = sum(int(v) for i, v in enumerate(fields[1:9]) if i not in (3, 4))  # not idle, iowait
+        return busy / float(ticks), proc_stat
+    return None, None
+
+
 def read_host_cpus(proc_cgroup_path="/proc/1/cgroup", root=ROOT):
-    """What this host can use: dict(vcpus, quota_cpus, effective_cpus, cgroup_version, quota_source)."""
+    """What this host can use: dict(vcpus, quota_cpus, effective_cpus, cgroup_version, quota_source,
+    cpu_used_seconds, cpu_used_source)."""
     proc_cgroup = _read(proc_cgroup_path) or ""
     if hasattr(os, "sched_getaffinity"):
         vcpus = len(os.sched_getaffinity(0))
@@ -84,7 +115,10 @@ def read_host_cpus(proc_cgroup_path="/proc/1/cgroup", root=ROOT):
         vcpus = os.cpu_count()
     quota, version, source = quota_from_fs(proc_cgroup, root=root)
     effective = float(vcpus) if quota is None else min(float(vcpus), quota)
+    used, used_source = cpu_used_from_fs(proc_cgroup, root=root)
     return {
+        "cpu_used_seconds": None if used is None else round(used, 3),
+        "cpu_used_source": used_source,
         "vcpus": vcpus,
         "quota_cpus": quota,
         "effective_cpus": round(effective, 3),

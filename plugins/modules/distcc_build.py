@@ -24,7 +24,9 @@ options:
     type: path
     required: true
   target:
-    description: Make target; by default make's default goal (the kernel image and what it needs).
+    description:
+      - Make target, or several separated by spaces (e.g. C(kernel/ mm/)); by default make's default goal
+        (the kernel image and what it needs).
     type: str
   jobs:
     description:
@@ -74,6 +76,24 @@ options:
       - A C(DISTCC_IO_TIMEOUT) in O(env) wins.
     type: int
     default: 60
+  pump:
+    description:
+      - distcc's pump mode, which moves preprocessing from the master to the workers; the master
+        only scans each source for the headers it needs and ships them, with the source, to the worker.
+      - C(auto) uses pump mode when a host in the list has the C(,cpp) option (the distcc_master role
+        writes such a list when C(distcc_master_pump) is on); C(true) requires such a host.
+      - The module starts the include server from O(pump_path) itself, with its files in a private
+        directory under C(/tmp), and stops it (bounded wait) and removes the directory afterwards. It
+        does not use Debian's C(distcc-pump) wrapper, which is broken on Python >= 3.10 (see the README).
+      - A host with C(,cpp) must also have C(,lzo) (distcc requires it and otherwise compiles locally).
+    type: raw
+    default: auto
+  pump_path:
+    description:
+      - Directory holding the fixed include server (C(include_server/include_server.py) and its C
+        extension), as the distcc_master role installs it with C(distcc_master_pump).
+    type: path
+    default: /usr/local/lib/distrant-distcc/pump
 attributes:
   check_mode:
     support: full
@@ -99,6 +119,13 @@ EXAMPLES = r"""
     clean: clean
     distcc: false
     jobs: 1
+
+- name: Pump mode (the master role installed the include server with distcc_master_pump)
+  distrant.distcc.distcc_build:
+    chdir: /srv/distcc-build/linux-6.1
+    hosts: localhost/1 10.200.1.3/8,cpp,lzo
+    pump: true
+    clean: clean
 
 - name: A directory target with explicit hosts
   distrant.distcc.distcc_build:
@@ -141,6 +168,17 @@ ansible_facts:
           type: int
           returned: always
           sample: 0
+        pump: {description: Whether pump mode was used (preprocessing on the workers)., type: bool, returned: always, sample: true}
+        remote_preprocessed:
+          description: Compiles preprocessed and compiled on a worker in pump mode (0 without pump mode).
+          type: int
+          returned: always
+          sample: 440
+        pump_fallbacks:
+          description: Compiles for which pump mode was given up and the master preprocessed after all.
+          type: int
+          returned: always
+          sample: 0
         objects:
           description: Compiles completed (the sum of jobs_per_host); 0 when O(distcc=false), which writes no client log.
           type: int
@@ -175,6 +213,7 @@ import threading
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     HostsError,
@@ -183,6 +222,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     parse_hosts,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, include_server_script
 
 STATE_DIR = ".distrant"
 TAIL_LINES = 40
@@ -247,6 +287,37 @@ def _write_progress(path, data):
     os.rename(tmp, path)
 
 
+def _pump_mode(module, entries):
+    """Resolve the pump option against the host list; fail before anything runs."""
+    value = module.params["pump"]
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        wanted = None
+    else:
+        try:
+            wanted = boolean(value, strict=True)
+        except TypeError:
+            module.fail_json(msg="pump must be auto, true or false, got %r" % (value,))
+    if not module.params["distcc"]:
+        if wanted:
+            module.fail_json(msg="pump: true needs distcc; a local build (distcc: false) has nothing to pump")
+        return False
+    cpp = [e["raw"] for e in entries if "cpp" in e["options"]]
+    no_lzo = [e["raw"] for e in entries if "cpp" in e["options"] and "lzo" not in e["options"]]
+    if no_lzo:
+        module.fail_json(msg="host %s has ,cpp without ,lzo: distcc's pump mode needs both (it would compile "
+                             "everything locally); write it as HOST/LIMIT,cpp,lzo" % ", ".join(no_lzo))
+    if wanted and not cpp:
+        module.fail_json(msg="pump: true but no host has the ,cpp option; list the workers as HOST/LIMIT,cpp,lzo "
+                             "(the distcc_master role does with distcc_master_pump: true)")
+    if wanted is False or not cpp:
+        return False
+    if not os.path.isfile(include_server_script(module.params["pump_path"])):
+        module.fail_json(msg="pump mode needs the fixed include server in %s (no %s there); run the distcc_master "
+                             "role with distcc_master_pump: true, or build without pump (pump: false). Nothing was changed."
+                             % (module.params["pump_path"], include_server_script("")))
+    return True
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -261,6 +332,8 @@ def main():
             env=dict(type="dict", default={}),
             timeout=dict(type="int", default=3600),
             io_timeout=dict(type="int", default=60),
+            pump=dict(type="raw", default="auto"),
+            pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
         ),
         supports_check_mode=True,
     )
@@ -294,6 +367,8 @@ def main():
                              % ("hosts" if params["hosts"] is not None else params["hosts_file"]))
         hosts_text = " ".join(entry["raw"] for entry in entries)
 
+    pump = _pump_mode(module, entries)
+
     jobs = params["jobs"]
     if jobs in (None, "", "auto"):
         jobs = auto_jobs(entries) if params["distcc"] else _effective_cpus()
@@ -308,10 +383,11 @@ def main():
     compiler_cc = ("distcc %s" % params["compiler"]) if params["distcc"] else params["compiler"]
     cmd = ["make", "-j%d" % jobs, "CC=%s" % compiler_cc]
     if params["target"]:
-        cmd.append(params["target"])
+        cmd.extend(params["target"].split())
     result = dict(changed=False, cmd=cmd, stdout_lines=[])
     if module.check_mode:
-        result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r" % (" ".join(cmd), chdir, hosts_text))
+        result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
+                      % (" ".join(cmd), chdir, hosts_text, " in pump mode" if pump else ""))
         module.exit_json(**result)
 
     state = os.path.join(chdir, STATE_DIR)
@@ -343,6 +419,16 @@ def main():
             with open(config, "w") as handle:
                 handle.write(saved)
 
+    include_server = None
+    pump_stop = {"stopped_by": None, "messages": ""}
+    if pump:
+        include_server = IncludeServer(params["pump_path"])
+        try:
+            env.update(include_server.start())
+        except PumpError as exc:
+            lock.close()
+            module.fail_json(msg="%s. Nothing was built." % exc)
+
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
@@ -365,9 +451,14 @@ def main():
     finally:
         stop.set()
         reporter.join()
+        if include_server is not None:
+            pump_stop = include_server.stop()
     timed_out = rc in (124, 137)
     with open(make_log, "w") as handle:
         handle.write(out + err)
+    if pump:
+        with open(os.path.join(state, "include_server.log"), "w") as handle:
+            handle.write(pump_stop["messages"])
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     counts = parse_client_log(_read(client_log))
@@ -387,6 +478,9 @@ def main():
         local_fallbacks=counts["local_fallbacks"],
         failed_remote=counts["failed_remote"],
         objects=counts["objects"],
+        pump=pump,
+        remote_preprocessed=counts["remote_preprocessed"],
+        pump_fallbacks=counts["pump_fallbacks"],
         rc=rc,
         artifact=artifact,
         artifact_bytes=os.path.getsize(artifact) if os.path.isfile(artifact) else 0,

@@ -65,6 +65,18 @@ quota_source:
   returned: always
   type: str
   sample: /sys/fs/cgroup/cpu,cpuacct/docker/0123abcd
+cpu_used_seconds:
+  description:
+    - CPU seconds this host has used so far (its cgroup's for a container, else all but idle time from
+      C(/proc/stat)); the difference between two readings is the CPU a build cost this host.
+  returned: always
+  type: float
+  sample: 1234.5
+cpu_used_source:
+  description: The file O(ignore:cpu_used_seconds) was read from, or null.
+  returned: always
+  type: str
+  sample: /sys/fs/cgroup/cpuacct/cpuacct.usage
 """
 
 from ansible.module_utils.basic import AnsibleModule

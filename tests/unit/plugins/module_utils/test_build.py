@@ -25,16 +25,19 @@ def fixture(name):
         # recorded from distcc 3.4: two compiles on worker .3, one refused by a stopped worker
         # .4 and redone locally, one broken file failing remotely then locally
         ("client-fallback.log",
-         {"objects": 3, "jobs_per_host": {"10.200.11.3": 2, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 2}),
+         {"objects": 3, "jobs_per_host": {"10.200.11.3": 2, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 2,
+          "remote_preprocessed": 0, "pump_fallbacks": 0}),
         # recorded from a kernel/ build whose worker .4 had its distccd killed: the next job's
         # connect is refused and distcc 3.4 compiles it locally without "running locally instead"
         ("client-refused-silent.log",
-         {"objects": 2, "jobs_per_host": {"10.200.11.4": 1, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 1}),
+         {"objects": 2, "jobs_per_host": {"10.200.11.4": 1, "localhost": 1}, "local_fallbacks": 1, "failed_remote": 1,
+          "remote_preprocessed": 0, "pump_fallbacks": 0}),
         # recorded from a kernel/ build whose worker .3 left the network mid-compile:
         # DISTCC_IO_TIMEOUT=15 expires ("(dcc_select_for_read) ERROR: IO timeout") and the
         # object is compiled locally
         ("client-io-timeout.log",
-         {"objects": 1, "jobs_per_host": {"localhost": 1}, "local_fallbacks": 1, "failed_remote": 1}),
+         {"objects": 1, "jobs_per_host": {"localhost": 1}, "local_fallbacks": 1, "failed_remote": 1,
+          "remote_preprocessed": 0, "pump_fallbacks": 0}),
     ],
 )
 def test_client_log_recorded(name, expected):
@@ -49,7 +52,8 @@ def test_client_log_ignores_kbuild_probes():
 
 
 def test_client_log_empty():
-    assert parse_client_log("") == {"objects": 0, "jobs_per_host": {}, "local_fallbacks": 0, "failed_remote": 0}
+    assert parse_client_log("") == {"objects": 0, "jobs_per_host": {}, "local_fallbacks": 0, "failed_remote": 0,
+                                  "remote_preprocessed": 0, "pump_fallbacks": 0}
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import (
+    cpu_used_from_fs,
     parse_proc_cgroup,
     quota_cpus_v2,
     quota_from_fs,
@@ -78,3 +79,30 @@ def test_read_host_cpus_from_a_cgroup_v1_tree(tmp_path):
     assert info["quota_cpus"] == pytest.approx(1.6)
     assert info["cgroup_version"] == 1
     assert info["effective_cpus"] == pytest.approx(min(1.6, info["vcpus"]))
+
+
+def _reader(files):
+    return lambda path: files.get(path)
+
+
+def test_cpu_used_v1_own_cgroup_at_the_mount_root():
+    files = {"/sys/fs/cgroup/cpuacct/cpuacct.usage": "2500000000"}
+    used, source = cpu_used_from_fs("4:cpuacct:/docker/abc\n", read=_reader(files))
+    assert (used, source) == (2.5, "/sys/fs/cgroup/cpuacct/cpuacct.usage")
+
+
+def test_cpu_used_v1_cgroupns_host_path_wins():
+    files = {"/sys/fs/cgroup/cpu,cpuacct/docker/abc/cpuacct.usage": "1000000000",
+             "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage": "9000000000"}
+    used, dummy = cpu_used_from_fs("4:cpu,cpuacct:/docker/abc\n", read=_reader(files))
+    assert used == 1.0
+
+
+def test_cpu_used_v2():
+    files = {"/sys/fs/cgroup/cgroup.controllers": "cpu", "/sys/fs/cgroup/cpu.stat": "usage_usec 1500000\nuser_usec 1"}
+    assert cpu_used_from_fs("0::/\n", read=_reader(files))[0] == 1.5
+
+
+def test_cpu_used_proc_stat_leaves_out_idle_and_iowait():
+    files = {"/proc/stat": "cpu  100 0 50 9999 7777 0 10 0 0 0\ncpu0 1 2 3"}
+    assert cpu_used_from_fs("", read=_reader(files), clock_ticks=100)[0] == 1.6

@@ -71,6 +71,34 @@ def test_host_list(name, workers, master, lzo, localhost, hosts, jobs, local):
     assert result["localhost"] is local
 
 
+PUMP_CASES = [
+    # pump mode on the lab's quotas: the worker preprocesses, the master compiles one job too
+    ("pump lab 0.4+1.6", [{"address": "10.200.1.3", "cpus": 1.6}], 0.4, "auto",
+     "localhost/1 10.200.1.3/4,cpp,lzo", 5),
+    # the seed's 1+4 in pump mode
+    ("pump seed 1+4", [{"address": "10.200.1.3", "cpus": 4}], 1, "auto",
+     "localhost/1 10.200.1.3/8,cpp,lzo", 9),
+    # localhost can still be refused explicitly
+    ("pump no localhost", [{"address": "10.200.1.3", "cpus": 4}], 1, False,
+     "10.200.1.3/8,cpp,lzo", 8),
+    # nothing to pump to: local only
+    ("pump no workers", [], 2, "auto", "localhost/2", 2),
+]
+
+
+@pytest.mark.parametrize("name, workers, master, localhost, hosts, jobs", PUMP_CASES, ids=[c[0] for c in PUMP_CASES])
+def test_host_list_pump(name, workers, master, localhost, hosts, jobs):
+    result = host_list(workers, master, localhost=localhost, pump=True)
+    assert result["distcc_hosts"] == hosts
+    assert result["make_jobs"] == jobs
+    assert result["pump"] is bool(workers)
+
+
+def test_host_list_pump_must_be_bool():
+    with pytest.raises(PolicyError, match="pump must be true or false"):
+        host_list([{"address": "10.0.0.3", "cpus": 1}], 1, pump="yes")
+
+
 @pytest.mark.parametrize(
     "workers, master, message",
     [

@@ -1,0 +1,125 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""distcc's pump mode without the ``distcc-pump`` wrapper: start and stop the include server.
+
+The wrapper of Debian 12 cannot be used as it is: its C extension fails on Python >= 3.10
+(distcc/distcc#454), so every compile is silently preprocessed on the master; it keeps the
+include server's compressed header copies in /dev/shm (64 MB in a container: full after two
+or three kernel builds, after which pump mode silently stops); and at the end it waits with
+``kill -0`` for the include server it killed, forever when PID 1 does not reap the zombie.
+Here the include server runs from a fixed build (the distcc_master role's
+``distcc_master_pump``), with its files in a private directory under /tmp that is removed
+afterwards, and it is stopped with a bounded wait.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+INCLUDE_SERVER = os.path.join("include_server", "include_server.py")
+
+
+class PumpError(RuntimeError):
+    """The include server could not be started; the message says why and what to do."""
+
+
+def include_server_script(pump_path):
+    return os.path.join(pump_path, INCLUDE_SERVER)
+
+
+def _alive(pid):
+    """True while ``pid`` runs (a zombie waiting for its parent counts as stopped)."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (IOError, OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _tail(path, limit=2000):
+    try:
+        with open(path, errors="replace") as handle:
+            return handle.read()[-limit:].strip()
+    except (IOError, OSError):
+        return ""
+
+
+class IncludeServer:
+    """One include server for one build: ``start()``, then ``env`` for the build, then ``stop()``."""
+
+    def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60):
+        self.pump_path = pump_path
+        self.python = python
+        self.tmp_parent = tmp_parent
+        self.start_timeout = start_timeout
+        self.run_dir = None
+        self.pid = None
+        self.env = {}
+
+    def start(self):
+        script = include_server_script(self.pump_path)
+        if not os.path.isfile(script):
+            raise PumpError(
+                "pump mode needs the fixed include server in %s (no %s there); run the distcc_master role "
+                "with distcc_master_pump: true, or build without pump (pump: false)" % (self.pump_path, INCLUDE_SERVER))
+        # DISTCC_CLIENT_TMP may have at most two levels (include_server/basics.py): /tmp/<name>.
+        self.run_dir = tempfile.mkdtemp(prefix="distrant-pump.", dir=self.tmp_parent)
+        socket = os.path.join(self.run_dir, "socket")
+        pid_file = os.path.join(self.run_dir, "pid")
+        env = dict(os.environ, PYTHONPATH=self.pump_path, PYTHONOPTIMIZE="1", DISTCC_CLIENT_TMP=self.run_dir)
+        argv = [self.python, script, "--port", socket, "--pid_file", pid_file, "-d1"]
+        # The include server forks its server process and returns once it accepts
+        # connections; its output goes to files (a pipe would keep run_command waiting).
+        with open(os.path.join(self.run_dir, "stdout"), "w") as out, open(os.path.join(self.run_dir, "stderr"), "w") as err:
+            try:
+                rc = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                                     timeout=self.start_timeout)
+            except subprocess.TimeoutExpired:
+                rc = "timeout after %d s" % self.start_timeout
+            except OSError as exc:
+                rc = str(exc)
+        pid = _tail(pid_file)
+        if rc != 0 or not os.path.exists(socket) or not pid.isdigit():
+            message = _tail(os.path.join(self.run_dir, "stderr")) or _tail(os.path.join(self.run_dir, "stdout"))
+            self.pid = int(pid) if pid.isdigit() else None
+            self.stop()
+            raise PumpError("the include server in %s did not start (exit %s): %s"
+                            % (self.pump_path, rc, message or "no output"))
+        self.pid = int(pid)
+        self.env = {"INCLUDE_SERVER_PORT": socket, "DISTCC_CLIENT_TMP": self.run_dir}
+        return self.env
+
+    def stop(self, grace=10.0):
+        """Stop the include server (TERM, then KILL after ``grace`` s) and remove its files.
+
+        Returns the include server's own messages (its stderr), for the build's log.
+        """
+        stopped_by = None
+        if self.pid and _alive(self.pid):
+            stopped_by = "TERM"
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except OSError:
+                pass
+            deadline = time.monotonic() + grace
+            while _alive(self.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(self.pid):
+                stopped_by = "KILL"
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        messages = ""
+        if self.run_dir:
+            messages = _tail(os.path.join(self.run_dir, "stderr"), limit=20000)
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+        self.pid = None
+        self.run_dir = None
+        return {"stopped_by": stopped_by, "messages": messages}

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, _alive
+
+
+def test_missing_include_server_says_how_to_get_it(tmp_path):
+    server = IncludeServer(str(tmp_path / "nothing"), tmp_parent=str(tmp_path))
+    with pytest.raises(PumpError, match="distcc_master_pump: true"):
+        server.start()
+    assert os.listdir(tmp_path) == []
+
+
+def test_failing_include_server_reports_its_error_and_leaves_nothing(tmp_path):
+    # Debian 12's extension fails like this on the first '#' format (distcc/distcc#454)
+    package = tmp_path / "pump" / "include_server"
+    package.mkdir(parents=True)
+    (package / "include_server.py").write_text(
+        "import sys\nsys.stderr.write(\"SystemError: PY_SSIZE_T_CLEAN macro must be defined for '#' formats\\n\")\n"
+        "sys.exit(1)\n")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs))
+    with pytest.raises(PumpError, match="PY_SSIZE_T_CLEAN"):
+        server.start()
+    assert os.listdir(runs) == []
+
+
+def test_a_zombie_counts_as_stopped():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    while True:  # exited but not reaped: state Z
+        with open("/proc/%d/stat" % child.pid) as handle:
+            if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+    assert not _alive(child.pid)
+    child.wait()
+    assert not _alive(child.pid)
+
+
+def test_a_running_process_is_alive():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert _alive(child.pid)
+    finally:
+        child.kill()
+        child.wait()
