@@ -3,7 +3,8 @@
 Speedup is the local setup's median wall time over each setup's; the ideal speedup is the
 CPU capacity of the hosts a setup uses over the master's (real CPU counts, cgroup quotas
 included); efficiency is their ratio. CPU spent per host comes from each host's cgroup
-(or /proc/stat) counter read before and after every build.
+(or /proc/stat) counter read before and after every build (for the master by the build
+module around make itself, so that make clean is left out).
 
 The scaling model: a build costs the master M CPU-seconds (make, the distcc client, and
 the preprocessor, or in pump mode the include server) and the workers W CPU-seconds, both
@@ -30,7 +31,9 @@ def median(values):
     return round(statistics.median(values), 1) if values else None
 
 
-def cpu_spent(run, host):
+def cpu_spent(run, host, master=None):
+    if host == master and run.get("host_cpu_seconds") is not None:
+        return run["host_cpu_seconds"]  # read by the module around make itself, make clean left out
     before, after = run.get("cpu_before", {}).get(host), run.get("cpu_after", {}).get(host)
     return after - before if before is not None and after is not None else None
 
@@ -57,14 +60,14 @@ def summarize(setup, runs, hosts):
         "remote_preprocessed": int(statistics.median(r.get("remote_preprocessed", 0) for r in runs)),
         "pump_fallbacks": sum(r.get("pump_fallbacks", 0) for r in runs),
         "objects": max(r["objects"] for r in runs),  # 0 for a local build: no distcc client log
-        "cpu_seconds_median": {h: median(cpu_spent(r, h) for r in runs) for h in hosts},
+        "cpu_seconds_median": {h: median(cpu_spent(r, h, hosts[0]) for r in runs) for h in hosts},
         "all_ok": all(r["rc"] == 0 for r in runs),
     }
 
 
-def used_workers(setup, addresses):
-    """Indexes of the lab's workers that a setup's host list names."""
-    names = {entry.split("/", 1)[0].split(",", 1)[0].split(":", 1)[0] for entry in setup["hosts"].split()}
+def used_workers(hosts, addresses):
+    """Indexes of the lab's workers that a host list (as the build used it) names."""
+    names = {entry.split("/", 1)[0].split(",", 1)[0].split(":", 1)[0] for entry in hosts.split()}
     return [i for i, address in enumerate(addresses) if address in names]
 
 
@@ -78,7 +81,10 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
     def bound(k):
         return max(master_cost / master_cpus, worker_cost / (k * worker_cpus))
 
-    serial = max(0.0, measured["wall"] - bound(workers_measured))
+    # What the build took beyond the CPU bound: the serial part. Negative only when the CPU
+    # counters saw more than the build (e.g. raw data recorded before the module measured the
+    # master itself); kept as it is so that the model reproduces its calibration point.
+    serial = measured["wall"] - bound(workers_measured)
     points = []
     for k in sorted(set(MODEL_WORKERS + list(range(1, 9)))):
         wall = serial + bound(k)
@@ -110,7 +116,7 @@ def main(report_dir):
         if not runs:
             continue
         summary = summarize(setup, runs, hosts)
-        used = used_workers(setup, addresses) if setup["distcc"] else list(range(len(names)))
+        used = used_workers(summary["hosts"], addresses) if setup["distcc"] else list(range(len(names)))
         summary["workers_used"] = len(used)
         summary["ideal_speedup"] = round((master_cpus + sum(worker_cpus[i] for i in used)) / master_cpus, 2)
         setups.append(summary)
@@ -265,8 +271,8 @@ def write_svg(path, setups, models, checks):
             if m:
                 series.append((mode, [(p["workers"], p["speedup"]) for p in m["points"]], colors.get(mode, "black")))
         for i, (label, data, color) in enumerate(series):
-            path = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
-            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (path, color))
+            line = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
+            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (line, color))
             out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (x0 + plot_w + 10, y0 - plot_h + 16 * i + 10, color,
                                                                   label if label == "ideal" else label + " (model)"))
         base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)

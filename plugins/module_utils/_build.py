@@ -70,6 +70,64 @@ def auto_jobs(entries):
     return max(1, sum(entry["limit"] for entry in entries))
 
 
+class ClientLog:
+    """Account for every compile in a DISTCC_LOG file, fed as it grows (see parse_client_log).
+
+    ``feed`` takes text as it arrives, whole lines or not; only new text is parsed, so a
+    build's progress costs the master next to nothing however long the log gets.
+    """
+
+    def __init__(self):
+        self._partial = ""
+        self._per_host = {}
+        self._fallback_pids = set()
+        self._failed_pids = set()
+        self._done_local_pids = set()
+        self._cpp_pids = set()
+        self._pump_local_pids = set()
+
+    def feed(self, text, final=False):
+        lines = (self._partial + (text or "")).split("\n")
+        self._partial = "" if final else lines.pop()
+        for line in lines:
+            self._line(line)
+        return self
+
+    def _line(self, line):
+        done = _DONE.match(line)
+        if done and done.group(2) in NOT_OBJECTS:
+            return
+        if done:
+            pid, host = done.group(1), done.group(3).split("/", 1)[0]
+            self._per_host[host] = self._per_host.get(host, 0) + 1
+            if host == "localhost":
+                self._done_local_pids.add(pid)
+            elif ",cpp" in done.group(3):
+                self._cpp_pids.add(pid)
+            return
+        pump_local = _PUMP_LOCAL.match(line)
+        if pump_local:
+            self._pump_local_pids.add(pump_local.group(1))
+            return
+        fallback = _FALLBACK.match(line)
+        if fallback:
+            self._fallback_pids.add(fallback.group(1))
+            return
+        error = _ERROR.match(line)
+        if error and not line.rstrip().endswith("on localhost failed"):
+            self._failed_pids.add(error.group(1))
+
+    def counts(self):
+        return {
+            "objects": sum(self._per_host.values()),
+            "jobs_per_host": dict(sorted(self._per_host.items())),
+            "local_fallbacks": len((self._fallback_pids | self._failed_pids) & self._done_local_pids),
+            "failed_remote": len(self._failed_pids),
+            "remote_preprocessed": len(self._cpp_pids - self._pump_local_pids),
+            "pump_fallbacks": len(self._pump_local_pids),
+        }
+
+
 def parse_client_log(text):
     """Account for every compile in a DISTCC_LOG file.
 
@@ -85,40 +143,4 @@ def parse_client_log(text):
     server's file list (preprocessed there), ``pump_fallbacks`` the compiles for which pump
     mode was given up and the master preprocessed after all.
     """
-    per_host = {}
-    fallback_pids = set()
-    failed_pids = set()
-    done_local_pids = set()
-    cpp_pids = set()
-    pump_local_pids = set()
-    for line in (text or "").splitlines():
-        done = _DONE.match(line)
-        if done and done.group(2) in NOT_OBJECTS:
-            continue
-        if done:
-            pid, host = done.group(1), done.group(3).split("/", 1)[0]
-            per_host[host] = per_host.get(host, 0) + 1
-            if host == "localhost":
-                done_local_pids.add(pid)
-            elif ",cpp" in done.group(3):
-                cpp_pids.add(pid)
-            continue
-        pump_local = _PUMP_LOCAL.match(line)
-        if pump_local:
-            pump_local_pids.add(pump_local.group(1))
-            continue
-        fallback = _FALLBACK.match(line)
-        if fallback:
-            fallback_pids.add(fallback.group(1))
-            continue
-        error = _ERROR.match(line)
-        if error and not line.rstrip().endswith("on localhost failed"):
-            failed_pids.add(error.group(1))
-    return {
-        "objects": sum(per_host.values()),
-        "jobs_per_host": dict(sorted(per_host.items())),
-        "local_fallbacks": len((fallback_pids | failed_pids) & done_local_pids),
-        "failed_remote": len(failed_pids),
-        "remote_preprocessed": len(cpp_pids - pump_local_pids),
-        "pump_fallbacks": len(pump_local_pids),
-    }
+    return ClientLog().feed(text, final=True).counts()

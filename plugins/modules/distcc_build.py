@@ -155,6 +155,13 @@ ansible_facts:
         wall_seconds: {description: Wall-clock time of make., type: float, returned: always, sample: 185.2}
         user_seconds: {description: User CPU of make and all its children on this host., type: float, returned: always, sample: 120.4}
         sys_seconds: {description: System CPU of make and all its children on this host., type: float, returned: always, sample: 30.1}
+        host_cpu_seconds:
+          description:
+            - CPU this whole host used while make ran (its cgroup's counter for a container, else C(/proc/stat)), the
+              include server, distccd and everything else on it included; null when there is no counter to read.
+          type: float
+          returned: always
+          sample: 42.7
         jobs: {description: The -j used., type: int, returned: always, sample: 8}
         hosts: {description: DISTCC_HOSTS used (empty for a local build)., type: str, returned: always, sample: 10.200.1.3/8}
         jobs_per_host:
@@ -216,12 +223,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
+    ClientLog,
     HostsError,
     auto_jobs,
-    parse_client_log,
     parse_hosts,
 )
-from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, include_server_script
 
 STATE_DIR = ".distrant"
@@ -232,6 +239,11 @@ PROGRESS_EVERY = 2.0
 def _effective_cpus():
     """Whole CPUs this host can use (cgroup quota included, rounded up), for a local -j."""
     return max(1, int(math.ceil(read_host_cpus()["effective_cpus"] - 1e-9)))
+
+
+def _host_cpu_used():
+    """CPU seconds this host (its cgroup, for a container) has used so far, or None."""
+    return cpu_used_from_fs(_read("/proc/1/cgroup"))[0]
 
 
 def _tail(path, lines=TAIL_LINES):
@@ -431,15 +443,31 @@ def main():
 
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    host_before = _host_cpu_used()
     start = time.monotonic()
     # make runs under coreutils' timeout (TERM, then KILL 20 s later); a thread keeps the
     # progress file current while run_command waits for it.
     argv = ["timeout", "--kill-after=20", str(params["timeout"])] + cmd
     stop = threading.Event()
 
+    client = ClientLog()
+    client_offset = [0]
+
+    def read_client_log():
+        """Parse only what the client log gained since the last call."""
+        try:
+            with open(client_log, "rb") as handle:
+                handle.seek(client_offset[0])
+                data = handle.read()
+        except (IOError, OSError):
+            return
+        client_offset[0] += len(data)
+        client.feed(data.decode("utf-8", "replace"))
+
     def report_progress():
         while not stop.wait(PROGRESS_EVERY):
-            counts = parse_client_log(_read(client_log))
+            read_client_log()
+            counts = client.counts()
             _write_progress(progress, dict(elapsed=round(time.monotonic() - start, 1), objects=counts["objects"],
                                            jobs_per_host=counts["jobs_per_host"],
                                            local_fallbacks=counts["local_fallbacks"], running=True))
@@ -461,7 +489,9 @@ def main():
             handle.write(pump_stop["messages"])
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    counts = parse_client_log(_read(client_log))
+    host_after = _host_cpu_used()
+    read_client_log()
+    counts = client.feed("", final=True).counts()
     _write_progress(progress, dict(elapsed=round(wall, 1), objects=counts["objects"], jobs_per_host=counts["jobs_per_host"],
                                    local_fallbacks=counts["local_fallbacks"], running=False))
     tail = _tail(make_log)
@@ -472,6 +502,7 @@ def main():
         wall_seconds=round(wall, 2),
         user_seconds=round(after.ru_utime - before.ru_utime, 2),
         sys_seconds=round(after.ru_stime - before.ru_stime, 2),
+        host_cpu_seconds=round(host_after - host_before, 2) if None not in (host_before, host_after) else None,
         jobs=jobs,
         hosts=hosts_text,
         jobs_per_host=counts["jobs_per_host"],

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
+    ClientLog,
     HostsError,
     auto_jobs,
     parse_client_log,
@@ -80,3 +81,14 @@ def test_parse_hosts_options():
 def test_parse_hosts_errors(text, message):
     with pytest.raises(HostsError, match=message):
         parse_hosts(text)
+
+
+@pytest.mark.parametrize("name", ["client-fallback.log", "client-refused-silent.log", "client-io-timeout.log"])
+@pytest.mark.parametrize("chunk", [1, 7, 64, 4096])
+def test_client_log_fed_in_pieces_counts_the_same(name, chunk):
+    # the module parses the log as it grows, in whatever pieces the reads return
+    text = fixture(name)
+    log = ClientLog()
+    for start in range(0, len(text), chunk):
+        log.feed(text[start:start + chunk])
+    assert log.feed("", final=True).counts() == parse_client_log(text)
