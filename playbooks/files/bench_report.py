@@ -8,7 +8,8 @@ module around make itself, so that make clean is left out).
 
 The scaling model: a build costs the master M CPU-seconds (make, the distcc client, and
 the preprocessor, or in pump mode the include server) and the workers W CPU-seconds, both
-measured with the workers only. With a master of capacity m CPUs and k workers of w CPUs,
+measured with the workers only (plain: the setup `plain`; pump: a pump setup without
+localhost, `auto` on the 1+4 lab). With a master of capacity m CPUs and k workers of w CPUs,
 the build cannot be faster than max(M/m, W/(k*w)); what the measured build took beyond that
 bound (the serial part: configuration, header generation, linking, the ramp-up and tail of
 make) is kept as a constant. The master becomes the bottleneck from k = W*m/(M*w) workers.
@@ -127,20 +128,23 @@ def main(report_dir):
 
     def measured(name):
         setup = next((s for s in setups if s["name"] == name), None)
+        if name == "pump":  # calibrated on a pump build with the workers only (auto, on a 1+4 lab)
+            setup = next((s for s in setups if s["pump"] and "localhost" not in s["hosts"]
+                          and not s["name"].endswith("w")), None)
         if not setup:
             return None, None
         cpu = setup["cpu_seconds_median"]
         workers = [cpu.get(n) for n in names]
-        return ({"wall": setup["wall_median_seconds"], "cpu_master": cpu.get(master),
+        return ({"name": setup["name"], "wall": setup["wall_median_seconds"], "cpu_master": cpu.get(master),
                  "cpu_workers": sum(w for w in workers if w) if any(workers) else None}, setup["workers_used"])
 
     models = {}
     mean_worker = statistics.mean(worker_cpus) if worker_cpus else 0
-    for mode, name in (("plain", "plain"), ("pump", "pump-workers")):
-        point, k0 = measured(name)
+    for mode in ("plain", "pump"):
+        point, k0 = measured(mode)
         if base and point and k0:
             models[mode] = model(base, point, master_cpus, mean_worker, k0)
-            models[mode]["calibrated_on"] = "%s (%d worker%s)" % (name, k0, "s" if k0 > 1 else "")
+            models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
     checks = []
     if "pump" in models and models["pump"]:
         predicted = {p["workers"]: p for p in models["pump"]["points"]}

@@ -72,15 +72,18 @@ def test_host_list(name, workers, master, lzo, localhost, hosts, jobs, local):
 
 
 PUMP_CASES = [
-    # pump mode on the lab's quotas: the worker preprocesses, the master compiles one job too
+    # pump mode on the lab's quotas: the worker preprocesses and compiles, the master ships headers
     ("pump lab 0.4+1.6", [{"address": "10.200.1.3", "cpus": 1.6}], 0.4, "auto",
-     "localhost/1 10.200.1.3/4,cpp,lzo", 5),
+     "10.200.1.3/4,cpp,lzo", 4),
     # the seed's 1+4 in pump mode
     ("pump seed 1+4", [{"address": "10.200.1.3", "cpus": 4}], 1, "auto",
-     "localhost/1 10.200.1.3/8,cpp,lzo", 9),
-    # localhost can still be refused explicitly
-    ("pump no localhost", [{"address": "10.200.1.3", "cpus": 4}], 1, False,
      "10.200.1.3/8,cpp,lzo", 8),
+    # equal hosts: the master has a third of the CPU, so it compiles too
+    ("pump equal 2+2", [{"address": "10.0.0.3", "cpus": 2}], 2, "auto",
+     "localhost/2 10.0.0.3/4,cpp,lzo", 6),
+    # localhost can be forced
+    ("pump forced localhost", [{"address": "10.200.1.3", "cpus": 4}], 1, True,
+     "localhost/1 10.200.1.3/8,cpp,lzo", 9),
     # nothing to pump to: local only
     ("pump no workers", [], 2, "auto", "localhost/2", 2),
 ]
