@@ -225,8 +225,8 @@ def markdown(report, setups, models, checks, names, master):
     if checks:
         lines += ["", "Model against measured (pump mode, workers only):", "",
                   "| workers | measured | predicted | error |", "|---|---|---|---|"]
-        lines += ["| %d | %.1f s | %.1f s | %+.0f%% |" % (c["workers"], c["measured_seconds"], c["predicted_seconds"],
-                                                        100 * c["error"]) for c in checks]
+        lines += ["| %d | %.1f s | %.1f s | %+.0f%% |"
+                  % (c["workers"], c["measured_seconds"], c["predicted_seconds"], 100 * c["error"]) for c in checks]
     return {"all": lines, "setups": lines[2:3] + header + rows}
 
 
@@ -243,12 +243,12 @@ def write_svg(path, setups, models, checks):
            'speedup against the local build and against its ideal</text>']
     for i, s in enumerate(setups):
         y = 40 + i * row
-        bar = (width - left - 260) * s["wall_median_seconds"] / longest
+        bar_width = (width - left - 260) * s["wall_median_seconds"] / longest
         out.append('<text x="10" y="%d">%s</text>' % (y + 15, s["name"]))
         out.append('<rect x="%d" y="%d" width="%.1f" height="20" fill="%s"/>'
-                   % (left, y, bar, "#d0884a" if s["name"] in ("local", "seed") else "#4a7bd0"))
+                   % (left, y, bar_width, "#d0884a" if s["name"] in ("local", "seed") else "#4a7bd0"))
         out.append('<text x="%.1f" y="%d">%.0f s, %sx of ideal %sx (%s)</text>'
-                   % (left + bar + 6, y + 15, s["wall_median_seconds"], s["speedup"], s["ideal_speedup"],
+                   % (left + bar_width + 6, y + 15, s["wall_median_seconds"], s["speedup"], s["ideal_speedup"],
                       "%d%%" % (100 * s["efficiency"]) if s["efficiency"] is not None else "?"))
     if models:
         x0, y0, plot_w, plot_h = left, chart_top + chart_height - 20, width - left - 140, chart_height - 40
@@ -277,8 +277,9 @@ def write_svg(path, setups, models, checks):
         for i, (label, data, color) in enumerate(series):
             line = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
             out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (line, color))
-            out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (x0 + plot_w + 10, y0 - plot_h + 16 * i + 10, color,
-                                                                  label if label == "ideal" else label + " (model)"))
+            legend = label if label == "ideal" else label + " (model)"
+            out.append('<text x="%d" y="%d" fill="%s">%s</text>'
+                       % (x0 + plot_w + 10, y0 - plot_h + 16 * i + 10, color, legend))
         base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
         for c in checks:
             if base:

@@ -87,7 +87,7 @@ def cpu_used_from_fs(proc_cgroup_text, root=ROOT, read=_read, proc_stat="/proc/s
         rel = paths.get("", "/").lstrip("/")
         for directory in ([os.path.join(root, rel)] if rel else []) + [root]:
             for line in (read(os.path.join(directory, "cpu.stat")) or "").splitlines():
-                key, _, value = line.partition(" ")
+                key, dummy, value = line.partition(" ")
                 if key == "usage_usec" and value.strip().isdigit():
                     return int(value) / 1e6, os.path.join(directory, "cpu.stat")
     else:

@@ -53,8 +53,10 @@ def test_client_log_ignores_kbuild_probes():
 
 
 def test_client_log_empty():
-    assert parse_client_log("") == {"objects": 0, "jobs_per_host": {}, "local_fallbacks": 0, "failed_remote": 0,
-                                  "remote_preprocessed": 0, "pump_fallbacks": 0}
+    assert parse_client_log("") == {
+        "objects": 0, "jobs_per_host": {}, "local_fallbacks": 0, "failed_remote": 0,
+        "remote_preprocessed": 0, "pump_fallbacks": 0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ def test_read_host_cpus_from_a_cgroup_v1_tree(tmp_path):
 
 
 def _reader(files):
-    return lambda path: files.get(path)
+    return files.get
 
 
 def test_cpu_used_v1_own_cgroup_at_the_mount_root():
