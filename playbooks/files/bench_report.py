@@ -48,6 +48,7 @@ def summarize(setup, runs, hosts):
     return {
         "name": setup["name"],
         "description": setup["description"],
+        "scaling": "workers" in setup,  # a pump-<k>w row, run to check the model
         "runs": len(runs),
         "wall_seconds": walls,
         "wall_median_seconds": round(statistics.median(walls), 1),
@@ -126,11 +127,10 @@ def main(report_dir):
         setup["speedup"] = round(base / setup["wall_median_seconds"], 2) if base else None
         setup["efficiency"] = round(setup["speedup"] / setup["ideal_speedup"], 2) if base else None
 
-    def measured(name):
-        setup = next((s for s in setups if s["name"] == name), None)
-        if name == "pump":  # calibrated on a pump build with the workers only (auto, on a 1+4 lab)
-            setup = next((s for s in setups if s["pump"] and "localhost" not in s["hosts"]
-                          and not s["name"].endswith("w")), None)
+    def calibration(pump):
+        """The mode's workers-only setup (no localhost, every worker): plain, and auto on a 1+4 lab."""
+        setup = next((s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
+                      and "localhost" not in s["hosts"]), None)
         if not setup:
             return None, None
         cpu = setup["cpu_seconds_median"]
@@ -140,8 +140,8 @@ def main(report_dir):
 
     models = {}
     mean_worker = statistics.mean(worker_cpus) if worker_cpus else 0
-    for mode in ("plain", "pump"):
-        point, k0 = measured(mode)
+    for mode, pump in (("plain", False), ("pump", True)):
+        point, k0 = calibration(pump)
         if base and point and k0:
             models[mode] = model(base, point, master_cpus, mean_worker, k0)
             models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
@@ -149,7 +149,7 @@ def main(report_dir):
     if "pump" in models and models["pump"]:
         predicted = {p["workers"]: p for p in models["pump"]["points"]}
         for setup in setups:
-            if setup["name"].startswith("pump-") and setup["name"].endswith("w") and setup["workers_used"] in predicted:
+            if setup["scaling"] and setup["workers_used"] in predicted:
                 k = setup["workers_used"]
                 checks.append({"workers": k, "measured_seconds": setup["wall_median_seconds"],
                                "predicted_seconds": predicted[k]["wall_seconds"],
