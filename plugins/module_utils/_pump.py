@@ -32,6 +32,14 @@ def include_server_script(pump_path):
     return os.path.join(pump_path, INCLUDE_SERVER)
 
 
+def check_installed(pump_path):
+    """Raise PumpError, saying how to get it, when ``pump_path`` holds no include server."""
+    if not os.path.isfile(include_server_script(pump_path)):
+        raise PumpError(
+            "pump mode needs the fixed include server in %s (no %s there); run the distcc_master role "
+            "with distcc_master_pump: true, or build without pump (pump: false)" % (pump_path, INCLUDE_SERVER))
+
+
 def _alive(pid):
     """True while ``pid`` runs (a zombie waiting for its parent counts as stopped)."""
     try:
@@ -63,11 +71,8 @@ class IncludeServer:
         self.env = {}
 
     def start(self):
+        check_installed(self.pump_path)
         script = include_server_script(self.pump_path)
-        if not os.path.isfile(script):
-            raise PumpError(
-                "pump mode needs the fixed include server in %s (no %s there); run the distcc_master role "
-                "with distcc_master_pump: true, or build without pump (pump: false)" % (self.pump_path, INCLUDE_SERVER))
         # DISTCC_CLIENT_TMP may have at most two levels (include_server/basics.py): /tmp/<name>.
         self.run_dir = tempfile.mkdtemp(prefix="distrant-pump.", dir=self.tmp_parent)
         socket = os.path.join(self.run_dir, "socket")
@@ -100,9 +105,7 @@ class IncludeServer:
 
         Returns the include server's own messages (its stderr), for the build's log.
         """
-        stopped_by = None
         if self.pid and _alive(self.pid):
-            stopped_by = "TERM"
             try:
                 os.kill(self.pid, signal.SIGTERM)
             except OSError:
@@ -111,7 +114,6 @@ class IncludeServer:
             while _alive(self.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             if _alive(self.pid):
-                stopped_by = "KILL"
                 try:
                     os.kill(self.pid, signal.SIGKILL)
                 except OSError:
@@ -122,4 +124,4 @@ class IncludeServer:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         self.pid = None
         self.run_dir = None
-        return {"stopped_by": stopped_by, "messages": messages}
+        return messages

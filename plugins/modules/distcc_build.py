@@ -229,7 +229,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     parse_hosts,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
-from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, include_server_script
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
 
 STATE_DIR = ".distrant"
 TAIL_LINES = 40
@@ -323,10 +323,10 @@ def _pump_mode(module, entries):
                              "(the distcc_master role does with distcc_master_pump: true)")
     if wanted is False or not cpp:
         return False
-    if not os.path.isfile(include_server_script(module.params["pump_path"])):
-        module.fail_json(msg="pump mode needs the fixed include server in %s (no %s there); run the distcc_master "
-                             "role with distcc_master_pump: true, or build without pump (pump: false). Nothing was changed."
-                             % (module.params["pump_path"], include_server_script("")))
+    try:
+        check_installed(module.params["pump_path"])
+    except PumpError as exc:
+        module.fail_json(msg="%s. Nothing was changed." % exc)
     return True
 
 
@@ -432,7 +432,7 @@ def main():
                 handle.write(saved)
 
     include_server = None
-    pump_stop = {"stopped_by": None, "messages": ""}
+    pump_messages = ""
     if pump:
         include_server = IncludeServer(params["pump_path"])
         try:
@@ -480,13 +480,13 @@ def main():
         stop.set()
         reporter.join()
         if include_server is not None:
-            pump_stop = include_server.stop()
+            pump_messages = include_server.stop()
     timed_out = rc in (124, 137)
     with open(make_log, "w") as handle:
         handle.write(out + err)
     if pump:
         with open(os.path.join(state, "include_server.log"), "w") as handle:
-            handle.write(pump_stop["messages"])
+            handle.write(pump_messages)
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_after = _host_cpu_used()
