@@ -17,7 +17,7 @@ SCENARIOS ?= default vagrant
 RUN = lab/run
 
 .PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule \
-        collection lab lab-down bench clean
+        collection lab lab-down bench bench-backoff clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ lab-down: ## destroy the Vagrant lab
 
 bench: deps ## benchmark setups side by side on the lab (DISTRANT_BENCH_REPEATS, default 3)
 	@$(RUN) lab/lab.sh bench
+
+bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
+	@$(RUN) lab/lab.sh bench-backoff
 
 clean: ## remove the repository's local state (not the caches)
 	rm -rf .ansible .cache .pytest_cache reports

@@ -71,10 +71,16 @@ case "${1:-up}" in
             die "the benchmark failed"
         log "report: reports/benchmark.md, reports/benchmark.json, reports/benchmark.svg"
         ;;
+    bench-backoff)
+        [ -d .vagrant/machines/master ] || die "the lab is not up: run make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/bench_backoff.yml "${@:2}" ||
+            die "the backoff benchmark failed"
+        log "report: reports/backoff.md"
+        ;;
     down)
         if command -v vagrant >/dev/null 2>&1; then
             vagrant destroy -f && rm -f "${settings_file}"
         fi
         ;;
-    *) die "usage: $0 up|down" ;;
+    *) die "usage: $0 up|down|bench|bench-backoff" ;;
 esac

@@ -39,28 +39,50 @@ def cpu_spent(run, host, master=None):
     return after - before if before is not None and after is not None else None
 
 
-def summarize(setup, runs, hosts):
+STRANDED = ("backoff", "connection_failed", "remote_failed", "discrepancy")
+
+
+def stranded(run):
+    """Objects a run compiled on the master for another reason than a localhost slot or distcc's own rules."""
+    return sum(n for reason, n in (run.get("local_reasons") or {}).items() if reason in STRANDED)
+
+
+def summarize(setup, all_runs, hosts):
+    """One setup's numbers from its runs; runs the module refused (min_remote_share) are counted apart."""
+    runs = [r for r in all_runs if not r.get("refused")] or all_runs
+    refused = [r for r in all_runs if r.get("refused")]
     walls = sorted(r["wall_seconds"] for r in runs)
     per_host = {}
+    reasons = {}
     for run in runs:
         for host, count in run["jobs_per_host"].items():
             per_host.setdefault(host, []).append(count)
+        for reason, count in (run.get("local_reasons") or {}).items():
+            reasons[reason] = reasons.get(reason, 0) + count
     return {
         "name": setup["name"],
         "description": setup["description"],
         "scaling": "workers" in setup,  # a pump-<k>w row, run to check the model
         "runs": len(runs),
+        "refused_runs": len(refused),
+        "all_refused": not [r for r in all_runs if not r.get("refused")],
+        "refused_messages": [r["refused"] for r in refused],
         "wall_seconds": walls,
         "wall_median_seconds": round(statistics.median(walls), 1),
         "wall_spread_seconds": round(walls[-1] - walls[0], 1),
+        "prepare_median_seconds": median(r.get("prepare_seconds") for r in runs),
         "jobs": runs[0]["jobs"],
         "hosts": runs[0]["hosts"],
         "jobs_per_host": {h: int(statistics.median(c)) for h, c in sorted(per_host.items())},
+        "remote_objects": int(statistics.median(r.get("remote_objects", 0) for r in runs)),
+        "local_reasons": dict(sorted(reasons.items())),  # summed over the runs counted
+        "stranded_objects": sum(stranded(r) for r in runs),
         "local_fallbacks": sum(r["local_fallbacks"] for r in runs),
         "failed_remote": sum(r.get("failed_remote", 0) for r in runs),
         "pump": any(r.get("pump") for r in runs),
         "remote_preprocessed": int(statistics.median(r.get("remote_preprocessed", 0) for r in runs)),
         "pump_fallbacks": sum(r.get("pump_fallbacks", 0) for r in runs),
+        "pump_switched_off": sum(1 for r in runs if r.get("pump_switched_off")),
         "objects": max(r["objects"] for r in runs),  # 0 for a local build: no distcc client log
         "cpu_seconds_median": {h: median(cpu_spent(r, h, hosts[0]) for r in runs) for h in hosts},
         "all_ok": all(r["rc"] == 0 for r in runs),
@@ -124,13 +146,15 @@ def main(report_dir):
         setups.append(summary)
     base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
     for setup in setups:
-        setup["speedup"] = round(base / setup["wall_median_seconds"], 2) if base else None
-        setup["efficiency"] = round(setup["speedup"] / setup["ideal_speedup"], 2) if base else None
+        # A setup whose every run was refused has no distributed time to show.
+        counted = base and not setup["all_refused"]
+        setup["speedup"] = round(base / setup["wall_median_seconds"], 2) if counted else None
+        setup["efficiency"] = round(setup["speedup"] / setup["ideal_speedup"], 2) if counted else None
 
     def calibration(pump):
         """The mode's workers-only setup (no localhost, every worker): plain, and auto on a 1+4 lab."""
         setup = next((s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
-                      and "localhost" not in s["hosts"]), None)
+                      and "localhost" not in s["hosts"] and not s["all_refused"]), None)
         if not setup:
             return None, None
         cpu = setup["cpu_seconds_median"]
@@ -181,26 +205,40 @@ def markdown(report, setups, models, checks, names, master):
     lines = [
         "# distcc benchmark",
         "",
-        "linux %s, `%s`, make target(s) `%s`, %d objects. Master %s: %.2f CPU; workers: %s (CPU = what the host "
+        "linux %s, %s, %d objects. Master %s: %.2f CPU; workers: %s (CPU = what the host "
         "can use, cgroup quota included). Ideal speedup of the whole cluster %.2fx."
-        % (report["kernel_version"], report["config"], report["target"], report["objects"], master,
+        % (report["kernel_version"],
+           "the whole job: each run from an unpacked tree with a fresh `make %s` (untimed), Kbuild's preparation "
+           "and the full build timed" % report["config"] if report["target"] == "all"
+           else "`%s`, make target(s) `%s` after make clean" % (report["config"], report["target"]),
+           report["objects"], master,
            cluster["master"]["cpus"], ", ".join("%s %.2f CPU" % (w["name"], w["cpus"]) for w in cluster["workers"]),
            report["ideal_speedup"]),
         "",
     ]
-    header = ["| setup | runs | wall median | spread | speedup | ideal | efficiency | -j | CPU-s master | CPU-s workers "
-              "| jobs per host | fallbacks | pump (remote cpp / fallbacks) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    header = ["| setup | runs | wall median | spread | speedup | ideal | efficiency | -j | prepare | CPU-s master "
+              "| CPU-s workers | jobs per host | on the workers | on the master (why, all runs) | pump (remote cpp / fallbacks) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     rows = []
     for s in setups:
         cpu = s["cpu_seconds_median"]
         workers = [cpu.get(n) for n in names]
-        rows.append("| %s | %d | %.1f s | %.1f s | %sx | %sx | %s | %d | %s | %s | %s | %d | %s |" % (
-            s["name"], s["runs"], s["wall_median_seconds"], s["wall_spread_seconds"], s["speedup"],
-            s["ideal_speedup"], s["efficiency"], s["jobs"], cpu.get(master),
+        name = s["name"]
+        if s["stranded_objects"]:
+            name += " (**stranded**: %d objects on the master)" % s["stranded_objects"]
+        if s["refused_runs"]:
+            name += " (%s refused: compiled on the master)" % ("all runs" if s["all_refused"] else "%d run(s)" % s["refused_runs"])
+        rows.append("| %s | %d | %.1f s | %.1f s | %sx | %sx | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, s["runs"], s["wall_median_seconds"], s["wall_spread_seconds"], s["speedup"],
+            s["ideal_speedup"], s["efficiency"], s["jobs"],
+            "%.1f s" % s["prepare_median_seconds"] if s["prepare_median_seconds"] is not None else "-", cpu.get(master),
             round(sum(w for w in workers if w), 1) if any(workers) else "?",
-            " ".join("%s=%d" % item for item in s["jobs_per_host"].items()) or "-", s["local_fallbacks"],
-            "%d / %d" % (s["remote_preprocessed"], s["pump_fallbacks"]) if s["pump"] else "-"))
+            " ".join("%s=%d" % item for item in s["jobs_per_host"].items()) or "-",
+            "%d of %d" % (s["remote_objects"], s["objects"]) if s["hosts"] else "-",
+            ", ".join("%s %d" % item for item in s["local_reasons"].items()) or ("none" if s["hosts"] else "all"),
+            ("%d / %d%s" % (s["remote_preprocessed"], s["pump_fallbacks"],
+                            ", switched off in %d run(s)" % s["pump_switched_off"] if s["pump_switched_off"] else ""))
+            if s["pump"] else "-"))
     lines += header + rows
     lines += ["", "Setups:"] + ["- `%s`: %s (`%s`)" % (s["name"], s["description"], s["hosts"] or "local") for s in setups]
     if models:

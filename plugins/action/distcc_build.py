@@ -98,10 +98,13 @@ class ActionModule(ActionBase):
                 break
             if progress:
                 per_host = ", ".join("%s %d" % item for item in sorted(progress.get("jobs_per_host", {}).items()))
-                line = "%s: %5.0f s, %d objects compiled (%s)" % (
-                    host, progress.get("elapsed", 0), progress.get("objects", 0), per_host or "none yet")
-                if progress.get("local_fallbacks"):
-                    line += ", %d local fallbacks" % progress["local_fallbacks"]
+                line = "%s: %5.0f s, %s%d objects compiled (%s)" % (
+                    host, progress.get("elapsed", 0), "preparing, " if progress.get("phase") == "prepare" else "",
+                    progress.get("objects", 0), per_host or "none yet")
+                stranded = {reason: n for reason, n in (progress.get("local_reasons") or {}).items()
+                            if reason not in ("localhost_slot", "not_distributable")}
+                if stranded:
+                    line += ", on the master: " + ", ".join("%s %d" % item for item in sorted(stranded.items()))
                 if line != last:
                     display.display("  [distcc_build] " + line, color="cyan")
                     last = line

@@ -4,21 +4,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 # distcc's defaults when a host entry has no /LIMIT (distcc(1)).
 DEFAULT_REMOTE_LIMIT = 4
 DEFAULT_LOCAL_LIMIT = 2
-
-_DONE = re.compile(r"^distcc\[(\d+)\] compile (\S+) on (\S+) completed ok\s*$")
-_FALLBACK = re.compile(r"^distcc\[(\d+)\] .*(failed to distribute .* running locally instead|retrying locally)")
-_ERROR = re.compile(r"^distcc\[(\d+)\] (?:\([a-z_]+\) )?ERROR: ")
-# Pump mode given up for one compile: preprocessed on the master after all.
-_PUMP_LOCAL = re.compile(
-    r"^distcc\[(\d+)\] .*(failed to get includes from include server|failed to talk to include server"
-    r"|include server gave up|cannot use distcc_pump)"
-)
-
+DEFAULT_PORT = 3632
 
 # Compiler runs that make no object: Kbuild's cc-option/as-instr probes (no input file).
 NOT_OBJECTS = frozenset(["(null)", "-", "/dev/null"])
@@ -65,26 +57,95 @@ def parse_hosts(text):
     return entries
 
 
+def without_cpp(entries):
+    """DISTCC_HOSTS text of ``entries`` with the ,cpp option dropped (plain distcc, no include server)."""
+    words = []
+    for entry in entries:
+        parts = entry["raw"].split(",")
+        words.append(",".join(parts[:1] + [p for p in parts[1:] if p != "cpp"]))
+    return " ".join(words)
+
+
+def backoff_hosts(entries):
+    """Map the name of each remote entry's backoff file (distcc's lock.c) to ``host:port``."""
+    files = {}
+    for entry in entries:
+        host = entry["host"]
+        if host == "localhost" or host.startswith("@"):
+            continue
+        port = entry["port"] or DEFAULT_PORT
+        files["backoff_tcp_%s_%d_0" % (host.strip("[]"), port)] = "%s:%d" % (host, port)
+    return files
+
+
+def is_kernel_tree(path):
+    """A Linux kernel tree (its own Kbuild file and Kbuild's include file), whose Makefile has ``prepare``."""
+    return os.path.isfile(os.path.join(path, "Kbuild")) and os.path.isfile(
+        os.path.join(path, "scripts", "Kbuild.include"))
+
+
 def auto_jobs(entries):
     """make -j for a host list: the sum of every host's job limit (1 with no hosts)."""
     return max(1, sum(entry["limit"] for entry in entries))
+
+
+# Lines of distcc 3.4's client log (DISTCC_LOG, info level), per process id.
+_LINE = re.compile(r"^distcc\[(\d+)\] (.*)$")
+_DONE = re.compile(r"^compile (\S+) on (\S+) completed ok\s*$")
+_LOCAL_CPP = re.compile(r"^cpp \S+ on localhost completed ok\s*$")
+_EXEC = re.compile(r"^exec on ([^:\s]+):")
+_NOTED = re.compile(r"^compile from \S+ to \S+\s*$")
+_EXIT = re.compile(r"^\(dcc_exit\) exit: ")
+_CONNECT = re.compile(r"ERROR: (?:nonblocking connect to .* failed|failed to connect to|timeout while connecting to)")
+_DISCREPANCY = re.compile(r"retried locally and got a different result|, changed during the build")
+_PUMP_OFF = re.compile(r"now using plain distcc")
+_REMOTE_FAILED = re.compile(r"remote compilation of .* failed|ERROR: (?:IO timeout|compile \S+ on \S+ failed)|ERROR: ")
+_NO_HOST = re.compile(r"failed to distribute, running locally instead")
+_HOST_FALLBACK = re.compile(r"failed to distribute \S+ to (\S+), running locally instead")
+# Pump mode given up for one compile: preprocessed on the master after all.
+_PUMP_LOCAL = re.compile(
+    r"failed to get includes from include server|failed to talk to include server"
+    r"|include server gave up|cannot use distcc_pump"
+)
+# distcc decided the compile cannot be distributed (arg.c, filename.c; info level).
+_LOCAL_ONLY = re.compile(
+    r"must be local|running locally for|i give up|called not for compile|no visible input file"
+    r"|output to stdout\?|are run locally|may write extra files"
+)
+
+# Why an object was compiled on the master, in the order of precedence used to name it.
+LOCAL_REASONS = (
+    "discrepancy",         # pump mode: the remote result differed from a local retry (files changed under it)
+    "connection_failed",   # the worker did not accept the connection (refused, timeout, unreachable)
+    "remote_failed",       # the remote compile failed (I/O timeout, compiler error there) and was retried here
+    "backoff",             # every listed worker was in distcc's backoff (an earlier failure): no host to send it to
+    "not_distributable",   # distcc does not distribute this command line (-E, -M, -x, profile options, ...)
+    "localhost_slot",      # the host list has localhost and distcc picked it
+)
+
+
+_FAILURES = frozenset(["connection_failed", "remote_failed", "discrepancy", "fell_back"])
 
 
 class ClientLog:
     """Account for every compile in a DISTCC_LOG file, fed as it grows (see parse_client_log).
 
     ``feed`` takes text as it arrives, whole lines or not; only new text is parsed, so a
-    build's progress costs the master next to nothing however long the log gets.
+    build's progress costs the master next to nothing however long the log gets. Lines are
+    kept per process until its compile completes, so that each object gets the reason it
+    ran where it ran; a process id is forgotten when that process exits (ids are reused).
     """
 
     def __init__(self):
         self._partial = ""
+        self._open = {}  # pid -> what its log lines said so far
         self._per_host = {}
-        self._fallback_pids = set()
-        self._failed_pids = set()
-        self._done_local_pids = set()
-        self._cpp_pids = set()
-        self._pump_local_pids = set()
+        self._reasons = {}
+        self._remote = 0
+        self._failed_remote = 0
+        self._remote_preprocessed = 0
+        self._pump_fallbacks = 0
+        self.pump_switched_off = False
 
     def feed(self, text, final=False):
         lines = (self._partial + (text or "")).split("\n")
@@ -94,53 +155,122 @@ class ClientLog:
         return self
 
     def _line(self, line):
-        done = _DONE.match(line)
-        if done and done.group(2) in NOT_OBJECTS:
+        match = _LINE.match(line.rstrip())
+        if not match:
             return
+        pid, message = match.groups()
+        if _EXIT.match(message):
+            self._open.pop(pid, None)
+            return
+        state = self._open.setdefault(pid, {"flags": set(), "counted": None})
+        flags = state["flags"]
+        done = _DONE.match(message)
         if done:
-            pid, host = done.group(1), done.group(3).split("/", 1)[0]
-            self._per_host[host] = self._per_host.get(host, 0) + 1
-            if host == "localhost":
-                self._done_local_pids.add(pid)
-            elif ",cpp" in done.group(3):
-                self._cpp_pids.add(pid)
+            state["counted"] = self._complete(done.group(1), done.group(2), flags)
             return
-        pump_local = _PUMP_LOCAL.match(line)
-        if pump_local:
-            self._pump_local_pids.add(pump_local.group(1))
-            return
-        fallback = _FALLBACK.match(line)
-        if fallback:
-            self._fallback_pids.add(fallback.group(1))
-            return
-        error = _ERROR.match(line)
-        if error and not line.rstrip().endswith("on localhost failed"):
-            self._failed_pids.add(error.group(1))
+        flag = None
+        if _NOTED.match(message):
+            flag = "noted"
+        elif _LOCAL_CPP.match(message):
+            flag = "local_cpp"
+        elif _EXEC.match(message):
+            flag = "tried_remote" if _EXEC.match(message).group(1) != "localhost" else None
+        elif _PUMP_OFF.search(message):
+            self.pump_switched_off = True
+        elif _DISCREPANCY.search(message):
+            flag = "discrepancy"
+        elif _CONNECT.search(message):
+            flag = "connection_failed"
+        elif _NO_HOST.search(message):
+            flag = "backoff"
+        elif _HOST_FALLBACK.search(message):
+            flag = "fell_back"
+        elif _PUMP_LOCAL.search(message):
+            flag = "pump_local"
+        elif _LOCAL_ONLY.search(message):
+            flag = "not_distributable"
+        elif _REMOTE_FAILED.search(message) and not message.rstrip().endswith("on localhost failed"):
+            flag = "remote_failed"
+        if flag in _FAILURES and not flags & _FAILURES:
+            self._failed_remote += 1
+        if flag:
+            flags.add(flag)
+        # distcc names a discrepancy only after the local retry has completed: the object
+        # already counted as remote_failed is moved to its real reason.
+        if flag == "discrepancy" and state["counted"] not in (None, "discrepancy", "remote"):
+            self._count(state["counted"], -1)
+            self._count("discrepancy", 1)
+            state["counted"] = "discrepancy"
+
+    def _count(self, reason, step):
+        self._reasons[reason] = self._reasons.get(reason, 0) + step
+        if not self._reasons[reason]:
+            del self._reasons[reason]
+
+    def _complete(self, source, host, flags):
+        """Count one completed compile; return the reason it ran on the master, "remote", or None (no object)."""
+        if source in NOT_OBJECTS:
+            return None
+        name = host.split("/", 1)[0]
+        self._per_host[name] = self._per_host.get(name, 0) + 1
+        if name != "localhost":
+            self._remote += 1
+            if ",cpp" in host:
+                if flags & {"local_cpp", "pump_local"}:
+                    self._pump_fallbacks += 1
+                else:
+                    self._remote_preprocessed += 1
+            return "remote"
+        if "discrepancy" in flags:
+            reason = "discrepancy"
+        elif "connection_failed" in flags:
+            reason = "connection_failed"
+        elif flags & {"remote_failed", "fell_back", "tried_remote"}:
+            reason = "remote_failed"
+        elif "backoff" in flags:
+            reason = "backoff"
+        elif "not_distributable" in flags or "noted" not in flags:
+            reason = "not_distributable"
+        else:
+            reason = "localhost_slot"
+        self._count(reason, 1)
+        return reason
 
     def counts(self):
+        stranded = sum(n for reason, n in self._reasons.items() if reason not in ("not_distributable", "localhost_slot"))
         return {
             "objects": sum(self._per_host.values()),
             "jobs_per_host": dict(sorted(self._per_host.items())),
-            "local_fallbacks": len((self._fallback_pids | self._failed_pids) & self._done_local_pids),
-            "failed_remote": len(self._failed_pids),
-            "remote_preprocessed": len(self._cpp_pids - self._pump_local_pids),
-            "pump_fallbacks": len(self._pump_local_pids),
+            "remote_objects": self._remote,
+            "local_reasons": dict(sorted(self._reasons.items())),
+            "local_fallbacks": stranded - self._reasons.get("backoff", 0),
+            "failed_remote": self._failed_remote,
+            "remote_preprocessed": self._remote_preprocessed,
+            "pump_fallbacks": self._pump_fallbacks,
+            "pump_switched_off": self.pump_switched_off,
         }
 
 
 def parse_client_log(text):
     """Account for every compile in a DISTCC_LOG file.
 
-    Returns dict(objects, jobs_per_host, local_fallbacks, failed_remote, remote_preprocessed,
-    pump_fallbacks): ``objects`` is
-    the number of compiles that completed, ``jobs_per_host`` maps host (without /LIMIT)
-    to compiles completed there (localhost included), ``failed_remote`` counts compiles
-    whose remote attempt failed (connection refused, I/O timeout, remote compiler error),
-    ``local_fallbacks`` those of them that were then redone on localhost. distcc 3.4 does
-    not always say "running locally instead": a refused connection is followed by a
-    silent local compile, so both are told apart by process id. In pump mode
-    ``remote_preprocessed`` counts compiles completed on a ``,cpp`` host with the include
-    server's file list (preprocessed there), ``pump_fallbacks`` the compiles for which pump
-    mode was given up and the master preprocessed after all.
+    Returns dict(objects, jobs_per_host, remote_objects, local_reasons, local_fallbacks,
+    failed_remote, remote_preprocessed, pump_fallbacks, pump_switched_off):
+
+    - ``objects``: compiles of a source file that completed (compiler probes excluded);
+      ``jobs_per_host`` maps host (without /LIMIT) to them, localhost included;
+    - ``remote_objects``: those completed on a worker; ``local_reasons`` maps each reason
+      of LOCAL_REASONS to the objects compiled on the master for it, so that
+      ``remote_objects + sum(local_reasons.values()) == objects``;
+    - ``failed_remote``: compiles whose remote attempt failed (connection, I/O timeout,
+      compiler error there); ``local_fallbacks``: objects then redone on the master;
+    - pump mode: ``remote_preprocessed`` objects were preprocessed on a ``,cpp`` worker,
+      ``pump_fallbacks`` were sent to one but preprocessed on the master after all, and
+      ``pump_switched_off`` says distcc gave up pump mode for the rest of the build after a
+      discrepancy ("now using plain distcc").
+
+    distcc 3.4 does not always say "running locally instead" (a refused connection is
+    followed by a silent local compile), and says nothing at all when it skips a host in
+    backoff while localhost is listed: such a compile counts as ``localhost_slot``.
     """
     return ClientLog().feed(text, final=True).counts()

@@ -88,6 +88,42 @@ options:
       - A host with C(,cpp) must also have C(,lzo) (distcc requires it and otherwise compiles locally).
     type: raw
     default: auto
+  prepare:
+    description:
+      - Make targets built before the distributed part starts, with the same C(CC) and C(-j) but never in pump
+        mode; their time is part of RV(ansible_facts.distcc_build.wall_seconds) and reported apart as
+        RV(ansible_facts.distcc_build.prepare_seconds).
+      - They make what the build generates before it compiles (a kernel's C(include/generated/), its scripts,
+        C(asm-offsets.h)), so that nothing the include server has read changes under it. Without this, the
+        first build of a fresh kernel tree makes distcc see a remote compile fail, give pump mode up for the whole
+        build (C(now using plain distcc)) and put the worker in backoff, which strands compiles on the master.
+      - By default C(prepare) for a kernel tree (it has C(Kbuild) and C(scripts/Kbuild.include)), nothing for
+        other trees. An empty list builds nothing first.
+    type: list
+    elements: str
+  backoff_period:
+    description:
+      - Seconds distcc leaves a worker alone after a failed compile or connection to it
+        (C(DISTCC_BACKOFF_PERIOD); distcc's default is 60). C(0) turns backoff off, and every compile tries
+        every listed worker again, whatever its state.
+      - The default, 10 s, was measured in the lab (see the README): one failed compile no longer sends every
+        compile of the next minute to the master, while a worker that is down costs one attempt per 10 s
+        instead of one per compile.
+      - Backoff files an earlier build left for the listed hosts are removed before the build (a healthy
+        worker is never skipped for an old failure); the hosts that were in backoff are reported in
+        RV(ansible_facts.distcc_build.backoff_at_start).
+      - A C(DISTCC_BACKOFF_PERIOD) in O(env) wins.
+    type: int
+    default: 10
+  min_remote_share:
+    description:
+      - Fail when fewer than this share (0 to 1) of the objects distcc could distribute were compiled on the
+        workers, naming the share and the reasons (RV(ansible_facts.distcc_build.local_reasons)). The facts are
+        returned all the same.
+      - A benchmark sets it so that a time measured while compiles ran on the master is never recorded as a
+        distributed one. C(0) (the default) checks nothing.
+    type: float
+    default: 0.0
   pump_path:
     description:
       - Directory holding the fixed include server (C(include_server/include_server.py) and its C
@@ -127,6 +163,18 @@ EXAMPLES = r"""
     pump: true
     clean: clean
 
+- name: A benchmark run that may not count a build that ran on the master
+  distrant.distcc.distcc_build:
+    chdir: /srv/distcc-build/linux-6.1
+    clean: distclean
+    min_remote_share: 0.95
+
+- name: A non-kernel tree that generates headers before it compiles
+  distrant.distcc.distcc_build:
+    chdir: /srv/src/myproject
+    prepare: [generated-headers]
+    hosts: 10.200.1.3/8,cpp,lzo
+
 - name: A directory target with explicit hosts
   distrant.distcc.distcc_build:
     chdir: /srv/distcc-build/linux-6.1
@@ -152,7 +200,11 @@ ansible_facts:
       type: dict
       returned: when the build ran
       contains:
-        wall_seconds: {description: Wall-clock time of make., type: float, returned: always, sample: 185.2}
+        wall_seconds:
+          description: Wall-clock time of the whole job after the clean (the O(prepare) targets, the include server and make).
+          type: float
+          returned: always
+          sample: 185.2
         user_seconds: {description: User CPU of make and all its children on this host., type: float, returned: always, sample: 120.4}
         sys_seconds: {description: System CPU of make and all its children on this host., type: float, returned: always, sample: 30.1}
         host_cpu_seconds:
@@ -164,12 +216,79 @@ ansible_facts:
           sample: 42.7
         jobs: {description: The -j used., type: int, returned: always, sample: 8}
         hosts: {description: DISTCC_HOSTS used (empty for a local build)., type: str, returned: always, sample: 10.200.1.3/8}
+        prepare_seconds:
+          description: Wall-clock time of the O(prepare) targets (included in RV(ansible_facts.distcc_build.wall_seconds)).
+          type: float
+          returned: always
+          sample: 6.1
+        prepare_targets:
+          description: The O(prepare) targets that were made before the distributed part.
+          type: list
+          elements: str
+          returned: always
+          sample: [prepare]
+        backoff_period:
+          description: C(DISTCC_BACKOFF_PERIOD) the build ran with.
+          type: int
+          returned: always
+          sample: 10
+        backoff_at_start:
+          description:
+            - Hosts of the list that were in distcc's backoff when the build started (an earlier failure within the
+              period); their backoff files were removed so that the build tries them again.
+          type: list
+          elements: str
+          returned: always
+          sample: ["10.200.1.3:3632"]
+        remote_objects:
+          description: Objects compiled on a worker.
+          type: int
+          returned: always
+          sample: 451
+        remote_share:
+          description:
+            - RV(ansible_facts.distcc_build.remote_objects) divided by the objects distcc could distribute
+              (RV(ansible_facts.distcc_build.objects) minus C(not_distributable)); null when there were none.
+          type: float
+          returned: always
+          sample: 1.0
+        local_reasons:
+          description:
+            - Objects compiled on the master, by reason (from the client log); a reason with no object is left
+              out. The counts plus RV(ansible_facts.distcc_build.remote_objects) add up to
+              RV(ansible_facts.distcc_build.objects).
+            - C(localhost_slot) - the host list has localhost and distcc picked it (with localhost listed, distcc
+              does not log that it skipped a worker in backoff: such compiles count here too).
+            - C(backoff) - every listed worker was in distcc's backoff period, after an earlier failure in this
+              build, so distcc had no host to send it to.
+            - C(connection_failed) - the worker did not accept the connection (refused, connect timeout,
+              unreachable); distcc compiled it here and put the worker in backoff.
+            - C(remote_failed) - the remote compile failed (I/O timeout, the compiler failed there) and was retried
+              here.
+            - C(discrepancy) - pump mode: the remote compile failed and the local retry did not, typically because
+              a header changed during the build; distcc then stops pump mode for the whole build
+              (RV(ansible_facts.distcc_build.pump_switched_off)).
+            - C(not_distributable) - distcc does not distribute this command line (C(-E), C(-M), C(-x), profile
+              options, output to stdout, ...); compiler probes that make no object are not counted at all.
+          type: dict
+          returned: always
+          sample: {"not_distributable": 1}
+        pump_switched_off:
+          description: Pump mode was given up for the rest of the build after a discrepancy (C(now using plain distcc)).
+          type: bool
+          returned: always
+          sample: false
         jobs_per_host:
           description: Compiles completed on each host, localhost included (from the client log).
           type: dict
           returned: always
           sample: {"10.200.1.3": 440, "localhost": 11}
-        local_fallbacks: {description: Compiles that failed remotely and were redone locally., type: int, returned: always, sample: 0}
+        local_fallbacks:
+          description: Objects whose remote attempt failed and that were compiled on the master (C(connection_failed),
+            C(remote_failed) and C(discrepancy) of RV(ansible_facts.distcc_build.local_reasons)).
+          type: int
+          returned: always
+          sample: 0
         failed_remote:
           description: Compiles whose remote attempt failed (connection refused, I/O timeout, compiler error there).
           type: int
@@ -212,9 +331,11 @@ stdout_lines:
 
 import errno
 import fcntl
+import glob
 import json
 import math
 import os
+import pwd
 import resource
 import threading
 import time
@@ -226,7 +347,10 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     ClientLog,
     HostsError,
     auto_jobs,
+    backoff_hosts,
+    is_kernel_tree,
     parse_hosts,
+    without_cpp,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
@@ -330,6 +454,103 @@ def _pump_mode(module, entries):
     return True
 
 
+def _distcc_dir(env):
+    """distcc's state directory for this build (DISTCC_DIR, else ~/.distcc of the environment's HOME)."""
+    if env.get("DISTCC_DIR") or os.environ.get("DISTCC_DIR"):
+        return env.get("DISTCC_DIR") or os.environ["DISTCC_DIR"]
+    home = env.get("HOME") or os.environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
+    return os.path.join(home, ".distcc")
+
+
+def _clear_backoff(env, entries, period):
+    """Remove the backoff files of the listed hosts; return those that were still in their period."""
+    wanted = backoff_hosts(entries)
+    found = []
+    now = time.time()
+    for path in sorted(glob.glob(os.path.join(_distcc_dir(env), "lock", "backoff_*"))):
+        name = os.path.basename(path)
+        if name not in wanted:
+            continue
+        try:
+            age = now - os.stat(path).st_mtime
+            os.unlink(path)
+        except OSError:
+            continue
+        if age < period:
+            found.append(wanted[name])
+    return found
+
+
+class _Progress:
+    """The progress file, rewritten every PROGRESS_EVERY s from the client log while make runs."""
+
+    def __init__(self, path, client_log):
+        self.path = path
+        self.client_log = client_log
+        self.client = ClientLog()
+        self.offset = 0
+        self.phase = "prepare"
+        self.start = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = None
+
+    def read(self):
+        """Parse only what the client log gained since the last call."""
+        try:
+            with open(self.client_log, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read()
+        except (IOError, OSError):
+            return
+        self.offset += len(data)
+        self.client.feed(data.decode("utf-8", "replace"))
+
+    def write(self, running=True):
+        counts = self.client.counts()
+        _write_progress(self.path, dict(elapsed=round(time.monotonic() - self.start, 1), phase=self.phase,
+                                        objects=counts["objects"], jobs_per_host=counts["jobs_per_host"],
+                                        local_fallbacks=counts["local_fallbacks"],
+                                        local_reasons=counts["local_reasons"], running=running))
+
+    def _loop(self):
+        while not self._stop.wait(PROGRESS_EVERY):
+            self.read()
+            self.write()
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        return False
+
+    def final(self):
+        self.read()
+        counts = self.client.feed("", final=True).counts()
+        self.write(running=False)
+        return counts
+
+
+def _stranded_warning(counts, hosts_text, client_log):
+    """A warning when objects ran on the master for another reason than a localhost slot or distcc's rules."""
+    stranded = {r: n for r, n in counts["local_reasons"].items() if r not in ("localhost_slot", "not_distributable")}
+    if not stranded:
+        return None
+    has_localhost = any(e["host"] == "localhost" for e in parse_hosts(hosts_text))
+    return ("%d of %d objects were compiled on the master although %s: %s (see %s)"
+            % (sum(stranded.values()), counts["objects"],
+               "the host list gives it a slot of its own" if has_localhost else "the host list names workers only",
+               ", ".join("%s %d" % item for item in sorted(stranded.items())), client_log))
+
+
+def _remote_share(counts):
+    distributable = counts["objects"] - counts["local_reasons"].get("not_distributable", 0)
+    return round(counts["remote_objects"] / float(distributable), 4) if distributable > 0 else None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -344,6 +565,9 @@ def main():
             env=dict(type="dict", default={}),
             timeout=dict(type="int", default=3600),
             io_timeout=dict(type="int", default=60),
+            prepare=dict(type="list", elements="str"),
+            backoff_period=dict(type="int", default=10),
+            min_remote_share=dict(type="float", default=0.0),
             pump=dict(type="raw", default="auto"),
             pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
         ),
@@ -357,6 +581,14 @@ def main():
         module.fail_json(msg="timeout must be at least 1 second, got %d" % params["timeout"])
     if params["io_timeout"] < 1:
         module.fail_json(msg="io_timeout must be at least 1 second, got %d" % params["io_timeout"])
+    if params["backoff_period"] < 0:
+        module.fail_json(msg="backoff_period must be 0 (no backoff) or more seconds, got %d" % params["backoff_period"])
+    if not 0.0 <= params["min_remote_share"] <= 1.0:
+        module.fail_json(msg="min_remote_share must be between 0 and 1 (a share of the objects), got %s"
+                         % params["min_remote_share"])
+    if params["min_remote_share"] > 0 and not params["distcc"]:
+        module.fail_json(msg="min_remote_share %s needs distcc; a local build (distcc: false) compiles nothing remotely"
+                         % params["min_remote_share"])
     if any(not isinstance(v, (str, int, float, bool)) for v in params["env"].values()):
         module.fail_json(msg="env values must be strings or numbers")
 
@@ -377,9 +609,12 @@ def main():
         if not entries:
             module.fail_json(msg="no distcc hosts: %s is empty; list hosts, or build with distcc=false"
                              % ("hosts" if params["hosts"] is not None else params["hosts_file"]))
-        hosts_text = " ".join(entry["raw"] for entry in entries)
 
     pump = _pump_mode(module, entries)
+    # Outside pump mode (and while the prepare targets are made) no host may carry ,cpp:
+    # without an include server distcc would warn and preprocess on the master for each compile.
+    hosts_text = " ".join(e["raw"] for e in entries) if pump else without_cpp(entries)
+    plain_hosts = without_cpp(entries)
 
     jobs = params["jobs"]
     if jobs in (None, "", "auto"):
@@ -392,14 +627,23 @@ def main():
         if jobs < 1:
             module.fail_json(msg="jobs must be an integer >= 1 or 'auto', got %d" % jobs)
 
+    prepare = params["prepare"]
+    if prepare is None:
+        prepare = ["prepare"] if is_kernel_tree(chdir) else []
+    # "[]" is an empty list written as key=value (prepare=[]): it names no target.
+    prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
+
     compiler_cc = ("distcc %s" % params["compiler"]) if params["distcc"] else params["compiler"]
     cmd = ["make", "-j%d" % jobs, "CC=%s" % compiler_cc]
+    prepare_cmd = cmd + prepare if prepare else None
     if params["target"]:
         cmd.extend(params["target"].split())
-    result = dict(changed=False, cmd=cmd, stdout_lines=[])
+    result = dict(changed=False, cmd=cmd, prepare_cmd=prepare_cmd, stdout_lines=[])
     if module.check_mode:
+        steps = (["make %s" % params["clean"]] if params["clean"] != "none" else []) + \
+                ([" ".join(prepare_cmd)] if prepare_cmd else []) + [" ".join(cmd)]
         result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
-                      % (" ".join(cmd), chdir, hosts_text, " in pump mode" if pump else ""))
+                      % (", then ".join(steps), chdir, hosts_text, " in pump mode" if pump else ""))
         module.exit_json(**result)
 
     state = os.path.join(chdir, STATE_DIR)
@@ -410,16 +654,19 @@ def main():
     lock = _lock(module, state)
     client_log = os.path.join(state, "client.log")
     make_log = os.path.join(state, "make.log")
-    progress = os.path.join(state, "progress.json")
-    for path in (client_log, progress):
+    progress_file = os.path.join(state, "progress.json")
+    for path in (client_log, progress_file):
         if os.path.exists(path):
             os.unlink(path)
 
     env = {k: str(v) for k, v in params["env"].items()}
     env.setdefault("DISTCC_IO_TIMEOUT", str(params["io_timeout"]))
+    env.setdefault("DISTCC_BACKOFF_PERIOD", str(params["backoff_period"]))
     env.update(DISTCC_LOG=client_log, DISTCC_HOSTS=hosts_text, LC_ALL="C")
     if not params["distcc"]:
         env["DISTCC_HOSTS"] = ""
+    backoff_period = int(env["DISTCC_BACKOFF_PERIOD"]) if env["DISTCC_BACKOFF_PERIOD"].isdigit() else params["backoff_period"]
+    backoff_at_start = _clear_backoff(env, entries, backoff_period) if params["distcc"] else []
 
     if params["clean"] != "none":
         config = os.path.join(chdir, ".config")
@@ -431,87 +678,84 @@ def main():
             with open(config, "w") as handle:
                 handle.write(saved)
 
-    include_server = None
-    pump_messages = ""
-    if pump:
-        include_server = IncludeServer(params["pump_path"])
-        try:
-            env.update(include_server.start())
-        except PumpError as exc:
-            lock.close()
-            module.fail_json(msg="%s. Nothing was built." % exc)
-
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = _host_cpu_used()
-    start = time.monotonic()
-    # make runs under coreutils' timeout (TERM, then KILL 20 s later); a thread keeps the
-    # progress file current while run_command waits for it.
-    argv = ["timeout", "--kill-after=20", str(params["timeout"])] + cmd
-    stop = threading.Event()
+    progress = _Progress(progress_file, client_log)
+    deadline = progress.start + params["timeout"]
+    outputs = []
+    include_server = None
+    pump_env = {}
+    pump_messages = ""
+    prepare_seconds = 0.0
+    failed_in_prepare = False
+    rc = 0
 
-    client = ClientLog()
-    client_offset = [0]
+    def make(argv, extra_env):
+        # make runs under coreutils' timeout (TERM, then KILL 20 s later) for what is left of
+        # the build's time; the progress thread keeps the progress file current meanwhile.
+        left = max(1, int(math.ceil(deadline - time.monotonic())))
+        code, out, err = module.run_command(["timeout", "--kill-after=20", str(left)] + argv, cwd=chdir,
+                                            environ_update=dict(env, **extra_env))
+        outputs.append(out + err)
+        return code
 
-    def read_client_log():
-        """Parse only what the client log gained since the last call."""
-        try:
-            with open(client_log, "rb") as handle:
-                handle.seek(client_offset[0])
-                data = handle.read()
-        except (IOError, OSError):
-            return
-        client_offset[0] += len(data)
-        client.feed(data.decode("utf-8", "replace"))
-
-    def report_progress():
-        while not stop.wait(PROGRESS_EVERY):
-            read_client_log()
-            counts = client.counts()
-            _write_progress(progress, dict(elapsed=round(time.monotonic() - start, 1), objects=counts["objects"],
-                                           jobs_per_host=counts["jobs_per_host"],
-                                           local_fallbacks=counts["local_fallbacks"], running=True))
-
-    reporter = threading.Thread(target=report_progress, daemon=True)
-    reporter.start()
-    try:
-        rc, out, err = module.run_command(argv, cwd=chdir, environ_update=env)
-    finally:
-        stop.set()
-        reporter.join()
-        if include_server is not None:
-            pump_messages = include_server.stop()
+    with progress:
+        if prepare_cmd:
+            rc = make(prepare_cmd, {"DISTCC_HOSTS": plain_hosts if params["distcc"] else ""})
+            prepare_seconds = time.monotonic() - progress.start
+            failed_in_prepare = rc != 0
+        progress.phase = "build"
+        if rc == 0 and pump:
+            include_server = IncludeServer(params["pump_path"])
+            try:
+                pump_env = include_server.start()
+            except PumpError as exc:
+                lock.close()
+                module.fail_json(msg="%s. Nothing was built." % exc)
+        if rc == 0:
+            try:
+                rc = make(cmd, pump_env)
+            finally:
+                if include_server is not None:
+                    pump_messages = include_server.stop()
+    wall = time.monotonic() - progress.start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    host_after = _host_cpu_used()
     timed_out = rc in (124, 137)
     with open(make_log, "w") as handle:
-        handle.write(out + err)
+        handle.write("".join(outputs))
     if pump:
         with open(os.path.join(state, "include_server.log"), "w") as handle:
             handle.write(pump_messages)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    host_after = _host_cpu_used()
-    read_client_log()
-    counts = client.feed("", final=True).counts()
-    _write_progress(progress, dict(elapsed=round(wall, 1), objects=counts["objects"], jobs_per_host=counts["jobs_per_host"],
-                                   local_fallbacks=counts["local_fallbacks"], running=False))
+    counts = progress.final()
     tail = _tail(make_log)
     artifact_rel = _make_value(module, chdir, "image_name")
     artifact = os.path.join(chdir, artifact_rel) if artifact_rel else os.path.join(chdir, "vmlinux")
     marker = _read(os.path.join(chdir, ".distrant-config-target")).strip()
+    share = _remote_share(counts) if params["distcc"] else None
     facts = dict(
         wall_seconds=round(wall, 2),
+        prepare_seconds=round(prepare_seconds, 2),
+        prepare_targets=prepare,
         user_seconds=round(after.ru_utime - before.ru_utime, 2),
         sys_seconds=round(after.ru_stime - before.ru_stime, 2),
         host_cpu_seconds=round(host_after - host_before, 2) if None not in (host_before, host_after) else None,
         jobs=jobs,
-        hosts=hosts_text,
+        hosts=env["DISTCC_HOSTS"],
+        backoff_period=backoff_period,
+        backoff_at_start=backoff_at_start,
         jobs_per_host=counts["jobs_per_host"],
+        remote_objects=counts["remote_objects"],
+        remote_share=share,
+        local_reasons=counts["local_reasons"],
         local_fallbacks=counts["local_fallbacks"],
         failed_remote=counts["failed_remote"],
         objects=counts["objects"],
         pump=pump,
         remote_preprocessed=counts["remote_preprocessed"],
         pump_fallbacks=counts["pump_fallbacks"],
+        pump_switched_off=counts["pump_switched_off"],
         rc=rc,
         artifact=artifact,
         artifact_bytes=os.path.getsize(artifact) if os.path.isfile(artifact) else 0,
@@ -526,12 +770,23 @@ def main():
     lock.truncate()
     lock.close()
     result.update(changed=True, stdout_lines=tail, ansible_facts=dict(distcc_build=facts))
+    warning = _stranded_warning(counts, env["DISTCC_HOSTS"], client_log) if params["distcc"] else None
+    if warning:
+        module.warn(warning)
     if timed_out:
         module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it" % params["timeout"],
                          rc=rc, **result)
     if rc != 0:
-        module.fail_json(msg="make failed (rc %d) in %s; the tree is as make left it, see the last lines below and %s"
-                         % (rc, chdir, make_log), rc=rc, **result)
+        module.fail_json(msg="make %sfailed (rc %d) in %s; the tree is as make left it, see the last lines below and %s"
+                         % ("%s (the prepare step) " % " ".join(prepare) if failed_in_prepare else "", rc, chdir, make_log),
+                         rc=rc, **result)
+    if params["min_remote_share"] > 0 and share is not None and share < params["min_remote_share"]:
+        module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "
+                             "less than min_remote_share %s; on the master: %s. The build itself succeeded; see %s"
+                         % (counts["remote_objects"], counts["objects"] - counts["local_reasons"].get("not_distributable", 0),
+                            100 * share, params["min_remote_share"],
+                            ", ".join("%s %d" % item for item in sorted(counts["local_reasons"].items())) or "none",
+                            client_log), remote_share_failed=True, **result)
     module.exit_json(**result)
 
 
