@@ -106,7 +106,7 @@ options:
       - Seconds distcc leaves a worker alone after a failed compile or connection to it
         (C(DISTCC_BACKOFF_PERIOD); distcc's default is 60). C(0) turns backoff off, and every compile tries
         every listed worker again, whatever its state.
-      - The default, 10 s, was measured in the lab (see the README): one failed compile no longer sends every
+      - The default, 10 s, was measured in the lab (see the README); one failed compile no longer sends every
         compile of the next minute to the master, while a worker that is down costs one attempt per 10 s
         instead of one per compile.
       - Backoff files an earlier build left for the listed hosts are removed before the build (a healthy
@@ -190,6 +190,12 @@ cmd:
   type: list
   elements: str
   sample: ["make", "-j8", "CC=distcc gcc"]
+prepare_cmd:
+  description: The make command of the O(prepare) targets (argv), null when there are none.
+  returned: always
+  type: list
+  elements: str
+  sample: ["make", "-j8", "CC=distcc gcc", "prepare"]
 ansible_facts:
   description: Facts about the build.
   returned: when the build ran
@@ -258,14 +264,14 @@ ansible_facts:
               out. The counts plus RV(ansible_facts.distcc_build.remote_objects) add up to
               RV(ansible_facts.distcc_build.objects).
             - C(localhost_slot) - the host list has localhost and distcc picked it (with localhost listed, distcc
-              does not log that it skipped a worker in backoff: such compiles count here too).
+              does not log that it skipped a worker in backoff, so such compiles count here too).
             - C(backoff) - every listed worker was in distcc's backoff period, after an earlier failure in this
               build, so distcc had no host to send it to.
             - C(connection_failed) - the worker did not accept the connection (refused, connect timeout,
               unreachable); distcc compiled it here and put the worker in backoff.
             - C(remote_failed) - the remote compile failed (I/O timeout, the compiler failed there) and was retried
               here.
-            - C(discrepancy) - pump mode: the remote compile failed and the local retry did not, typically because
+            - C(discrepancy) - in pump mode, the remote compile failed and the local retry did not, typically because
               a header changed during the build; distcc then stops pump mode for the whole build
               (RV(ansible_facts.distcc_build.pump_switched_off)).
             - C(not_distributable) - distcc does not distribute this command line (C(-E), C(-M), C(-x), profile
