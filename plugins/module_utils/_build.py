@@ -21,9 +21,18 @@ class HostsError(ValueError):
 
 
 _ENTRY = re.compile(
-    r"^(?P<host>localhost|[A-Za-z0-9_.-]+|\[[0-9a-fA-F:]+\]|@[A-Za-z0-9_.-]+)"
+    r"^(?P<host>localhost|[A-Za-z0-9_.-]+)"
     r"(?::(?P<port>\d+))?(?:/(?P<limit>\d+))?(?P<opts>(?:,[a-z_]+(?:=[^ ,]*)?)*)$"
 )
+# Host options distcc 3.4 knows (hosts.c); anything else makes it refuse the whole entry.
+KNOWN_OPTIONS = ("lzo", "cpp", "down", "auth")
+# Above this make's job server (GNU make 4.3 deadlocks above about 65536 jobs) and distcc's
+# lock files stop making sense; no farm needs more jobs from one master.
+MAX_JOBS = 4096
+
+
+def _refuse(word, why):
+    raise HostsError("DISTCC_HOSTS entry %r: %s" % (word, why))
 
 
 def parse_hosts(text):
@@ -31,6 +40,9 @@ def parse_hosts(text):
 
     Each entry: dict(host, port, limit, options, raw). Comments (#) and blank lines are
     ignored. ``--randomize``/``--localslots*`` options are kept aside, as distcc does.
+    Entries distcc would not use, or use otherwise than they say, are refused with the
+    reason: SSH mode (``user@host``, ``@host``), IPv6 addresses, a port out of range, a
+    limit of 0 or above MAX_JOBS, an option distcc does not know.
     """
     entries = []
     for line in (text or "").splitlines():
@@ -38,20 +50,38 @@ def parse_hosts(text):
         for word in line.split():
             if word.startswith("--"):
                 continue
+            if "@" in word:
+                _refuse(word, "distcc's SSH mode (user@host) is not supported: the workers of this collection run "
+                              "distccd over TCP behind an address ACL (distcc_worker); list the worker as "
+                              "HOST[:PORT][/LIMIT][,lzo]")
+            if word.startswith("[") or word.count(":") > 1:
+                _refuse(word, "IPv6 is not supported: distccd's ACL (--allow) and the roles are IPv4 only; "
+                              "list the worker's IPv4 address")
             match = _ENTRY.match(word)
             if not match:
-                raise HostsError(
-                    "DISTCC_HOSTS entry %r is not a host (expected HOST[:PORT][/LIMIT][,lzo], e.g. 10.200.1.3/8,lzo)" % word
-                )
+                _refuse(word, "not a host (expected HOST[:PORT][/LIMIT][,lzo], e.g. 10.200.1.3/8,lzo)")
             host = match.group("host")
-            limit = match.group("limit")
-            if limit is not None and int(limit) < 1:
-                raise HostsError("DISTCC_HOSTS entry %r: the /LIMIT must be at least 1" % word)
+            port, limit = match.group("port"), match.group("limit")
+            if port is not None and not 1 <= int(port) <= 65535:
+                _refuse(word, "the port must be between 1 and 65535, got %s" % port)
+            if port is not None and host == "localhost":
+                _refuse(word, "localhost takes no port (distcc would connect to a distccd on this host); "
+                              "write localhost/LIMIT")
+            if limit is not None and not 1 <= int(limit) <= MAX_JOBS:
+                _refuse(word, "the /LIMIT must be between 1 and %d, got %s" % (MAX_JOBS, limit))
+            options = [o for o in match.group("opts").split(",") if o]
+            unknown = [o for o in options if o.split("=", 1)[0] not in KNOWN_OPTIONS]
+            if unknown:
+                _refuse(word, "distcc does not know the option%s %s (it knows %s) and would not use this host"
+                        % ("s" if len(unknown) > 1 else "", ", ".join("," + o for o in unknown),
+                           ", ".join("," + o for o in KNOWN_OPTIONS)))
+            if options and host == "localhost":
+                _refuse(word, "localhost takes no options (distcc would read it as a remote host named localhost)")
             entries.append({
                 "host": host,
-                "port": int(match.group("port")) if match.group("port") else None,
+                "port": int(port) if port else None,
                 "limit": int(limit) if limit else (DEFAULT_LOCAL_LIMIT if host == "localhost" else DEFAULT_REMOTE_LIMIT),
-                "options": [o for o in match.group("opts").split(",") if o],
+                "options": options,
                 "raw": word,
             })
     return entries
@@ -71,10 +101,10 @@ def backoff_hosts(entries):
     files = {}
     for entry in entries:
         host = entry["host"]
-        if host == "localhost" or host.startswith("@"):
+        if host == "localhost":
             continue
         port = entry["port"] or DEFAULT_PORT
-        files["backoff_tcp_%s_%d_0" % (host.strip("[]"), port)] = "%s:%d" % (host, port)
+        files["backoff_tcp_%s_%d_0" % (host, port)] = "%s:%d" % (host, port)
     return files
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: distcc_build
-short_description: Timed distributed (or local) make of a kernel tree, returning facts
+short_description: Timed distributed (or local) make of a source tree, a kernel by default, returning facts
 version_added: 0.1.0
 description:
   - Runs C(make -jN CC="distcc <compiler>") (or C(CC=<compiler>) for a local baseline) in a
-    kernel tree, as an argv list, with C(DISTCC_HOSTS) and a client log (C(DISTCC_LOG)).
+    source tree (a kernel tree, or any make-based C tree), as an argv list, with C(DISTCC_HOSTS)
+    and a client log (C(DISTCC_LOG)).
   - Times it (wall clock, user and system CPU of all the children) and accounts for every
     compile from the client log, returning C(ansible_facts.distcc_build).
   - One build per tree at a time; a second build on the same tree fails at once with a
@@ -20,9 +21,17 @@ description:
     the action plugin of the same name prints at a steady interval.
 options:
   chdir:
-    description: The kernel tree (a directory with a Makefile).
+    description:
+      - The source tree to build, a directory with a C(GNUmakefile), C(makefile) or C(Makefile) (the files GNU
+        make reads). A kernel tree (it has C(Kbuild) and C(scripts/Kbuild.include)) gets kernel defaults for
+        O(prepare) and O(artifact), and the facts C(kernel_version) and C(config).
     type: path
     required: true
+  artifact:
+    description:
+      - What the build makes, relative to O(chdir) or absolute, reported with its size in the facts.
+      - By default the image of a kernel tree (C(make image_name)); nothing for other trees.
+    type: path
   target:
     description:
       - Make target, or several separated by spaces (e.g. C(kernel/ mm/)); by default make's default goal
@@ -30,7 +39,7 @@ options:
     type: str
   jobs:
     description:
-      - C(-j) of make, an integer >= 1, or C(auto).
+      - C(-j) of make, an integer from 1 to 4096, or C(auto).
       - C(auto) with distcc is the sum of the hosts' job limits (C(/LIMIT), distcc's default 4 for a
         remote host and 2 for localhost); without distcc it is the CPUs this host can use (cgroup
         quota included).
@@ -318,13 +327,23 @@ ansible_facts:
           sample: 451
         rc: {description: make's exit code., type: int, returned: always, sample: 0}
         artifact:
-          description: Path of the kernel image (C(make image_name)).
+          description:
+            - Path of what the build makes, O(artifact) made absolute; for a kernel tree by default its image
+              (C(make image_name)). Null for another tree when O(artifact) is not given.
           type: str
           returned: always
           sample: /srv/distcc-build/linux-6.1/arch/x86/boot/bzImage
-        artifact_bytes: {description: Its size in bytes (0 when missing)., type: int, returned: always, sample: 563200}
-        kernel_version: {description: C(make kernelversion)., type: str, returned: always, sample: 6.1.158}
-        config: {description: The configuration target recorded by the master role (C(unknown) if none)., type: str, returned: always, sample: tinyconfig}
+        artifact_bytes:
+          description: Its size in bytes (0 when it is missing after the build, null when there is no artifact).
+          type: int
+          returned: always
+          sample: 563200
+        kernel_version: {description: C(make kernelversion) of a kernel tree; null for other trees., type: str, returned: always, sample: 6.1.158}
+        config:
+          description: The configuration target the distcc_master role recorded in a kernel tree (C(unknown) if none); null for other trees.
+          type: str
+          returned: always
+          sample: tinyconfig
         distcc: {description: Whether distcc was used., type: bool, returned: always, sample: true}
         started_at: {description: Start time (UTC ISO 8601)., type: str, returned: always, sample: "2026-11-24T07:00:00Z"}
         client_log: {description: The distcc client log of this build., type: str, returned: always, sample: /srv/distcc-build/linux-6.1/.distrant/client.log}
@@ -351,6 +370,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     ClientLog,
+    MAX_JOBS,
     HostsError,
     auto_jobs,
     backoff_hosts,
@@ -362,6 +382,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
 
 STATE_DIR = ".distrant"
+MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # what GNU make reads, in its order
 TAIL_LINES = 40
 PROGRESS_EVERY = 2.0
 
@@ -490,8 +511,9 @@ def _clear_backoff(env, entries, period):
 class _Progress:
     """The progress file, rewritten every PROGRESS_EVERY s from the client log while make runs."""
 
-    def __init__(self, path, client_log):
+    def __init__(self, path, client_log, distcc=True):
         self.path = path
+        self.distcc = distcc
         self.client_log = client_log
         self.client = ClientLog()
         self.offset = 0
@@ -514,6 +536,7 @@ class _Progress:
     def write(self, running=True):
         counts = self.client.counts()
         _write_progress(self.path, dict(elapsed=round(time.monotonic() - self.start, 1), phase=self.phase,
+                                        distcc=self.distcc,
                                         objects=counts["objects"], jobs_per_host=counts["jobs_per_host"],
                                         local_fallbacks=counts["local_fallbacks"],
                                         local_reasons=counts["local_reasons"], running=running))
@@ -576,13 +599,16 @@ def main():
             min_remote_share=dict(type="float", default=0.0),
             pump=dict(type="raw", default="auto"),
             pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
+            artifact=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     params = module.params
     chdir = params["chdir"]
-    if not os.path.isfile(os.path.join(chdir, "Makefile")):
-        module.fail_json(msg="chdir %s is not a source tree (no Makefile there); point it at the unpacked kernel" % chdir)
+    if not any(os.path.isfile(os.path.join(chdir, name)) for name in MAKEFILES):
+        module.fail_json(msg="chdir %s is not a source tree make can build (no %s there); point it at the unpacked "
+                             "tree" % (chdir, ", ".join(MAKEFILES)))
+    kernel = is_kernel_tree(chdir)
     if params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, got %d" % params["timeout"])
     if params["io_timeout"] < 1:
@@ -630,12 +656,16 @@ def main():
             jobs = int(jobs)
         except (TypeError, ValueError):
             module.fail_json(msg="jobs must be an integer >= 1 or 'auto', got %r" % (params["jobs"],))
-        if jobs < 1:
-            module.fail_json(msg="jobs must be an integer >= 1 or 'auto', got %d" % jobs)
+        if not 1 <= jobs <= MAX_JOBS:
+            module.fail_json(msg="jobs must be an integer from 1 to %d or 'auto', got %d (GNU make deadlocks with "
+                                 "tens of thousands of jobs)" % (MAX_JOBS, jobs))
+    if jobs > MAX_JOBS:
+        module.fail_json(msg="jobs: auto gives %d, the sum of the host list's limits, more than %d; give the hosts "
+                             "smaller /LIMITs or set jobs" % (jobs, MAX_JOBS))
 
     prepare = params["prepare"]
     if prepare is None:
-        prepare = ["prepare"] if is_kernel_tree(chdir) else []
+        prepare = ["prepare"] if kernel else []
     # "[]" is an empty list written as key=value (prepare=[]): it names no target.
     prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
 
@@ -687,7 +717,7 @@ def main():
     started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = _host_cpu_used()
-    progress = _Progress(progress_file, client_log)
+    progress = _Progress(progress_file, client_log, params["distcc"])
     deadline = progress.start + params["timeout"]
     outputs = []
     include_server = None
@@ -736,8 +766,10 @@ def main():
             handle.write(pump_messages)
     counts = progress.final()
     tail = _tail(make_log)
-    artifact_rel = _make_value(module, chdir, "image_name")
-    artifact = os.path.join(chdir, artifact_rel) if artifact_rel else os.path.join(chdir, "vmlinux")
+    artifact = params["artifact"]
+    if artifact is None and kernel:
+        artifact = _make_value(module, chdir, "image_name") or "vmlinux"
+    artifact = os.path.join(chdir, artifact) if artifact else None
     marker = _read(os.path.join(chdir, ".distrant-config-target")).strip()
     share = _remote_share(counts) if params["distcc"] else None
     facts = dict(
@@ -764,9 +796,9 @@ def main():
         pump_switched_off=counts["pump_switched_off"],
         rc=rc,
         artifact=artifact,
-        artifact_bytes=os.path.getsize(artifact) if os.path.isfile(artifact) else 0,
-        kernel_version=_make_value(module, chdir, "kernelversion"),
-        config=marker or "unknown",
+        artifact_bytes=(os.path.getsize(artifact) if os.path.isfile(artifact) else 0) if artifact else None,
+        kernel_version=_make_value(module, chdir, "kernelversion") if kernel else None,
+        config=(marker or "unknown") if kernel else (marker or None),
         distcc=params["distcc"],
         started_at=started_at,
         client_log=client_log,

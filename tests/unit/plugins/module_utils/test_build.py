@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -114,9 +115,27 @@ def test_parse_hosts_options():
     assert (entry["port"], entry["limit"], entry["options"]) == (3700, 4, ["lzo"])
 
 
-@pytest.mark.parametrize("text, message", [("10.0.0.1/0", "at least 1"), ("not a host!", "is not a host"), ("a/b", "is not a host")])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("10.0.0.1/0", "the /LIMIT must be between 1 and 4096, got 0"),
+        ("10.0.0.1/5000", "the /LIMIT must be between 1 and 4096, got 5000"),
+        ("worker!", "not a host (expected HOST[:PORT][/LIMIT][,lzo]"),
+        ("a/b", "not a host"),
+        ("10.0.0.1:0/4", "the port must be between 1 and 65535, got 0"),
+        ("10.0.0.1:70000/4,lzo", "the port must be between 1 and 65535, got 70000"),
+        ("10.0.0.1/4,lzo,fast", "distcc does not know the option ,fast (it knows ,lzo, ,cpp, ,down, ,auth)"),
+        ("10.0.0.1/4,zlo,cpp", "does not know the option ,zlo"),
+        ("build@10.0.0.1/4", "SSH mode (user@host) is not supported"),
+        ("@worker-1", "SSH mode"),
+        ("[::1]/4", "IPv6 is not supported"),
+        ("fd00::3", "IPv6 is not supported"),
+        ("localhost:3632/2", "localhost takes no port"),
+        ("localhost/2,lzo", "localhost takes no options"),
+    ],
+)
 def test_parse_hosts_errors(text, message):
-    with pytest.raises(HostsError, match=message):
+    with pytest.raises(HostsError, match=re.escape("DISTCC_HOSTS entry %r: " % text) + ".*" + re.escape(message)):
         parse_hosts(text)
 
 
