@@ -17,6 +17,13 @@ from __future__ import annotations
 import ipaddress
 import math
 
+from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
+
+from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS
+
+# More CPUs than any machine has (Linux's default NR_CPUS is 8192; jobs are capped at MAX_JOBS).
+MAX_CPUS = 4096
+
 # Master CPU share of the cluster under which localhost is left out of DISTCC_HOSTS.
 LOCALHOST_MIN_SHARE = 0.2
 
@@ -35,8 +42,8 @@ def effective_cpus(vcpus, quota_us=None, period_us=None):
         cpus = float(vcpus)
     except (TypeError, ValueError):
         raise PolicyError("vcpus must be a number, got %r" % (vcpus,))
-    if cpus <= 0:
-        raise PolicyError("vcpus must be positive, got %r" % (vcpus,))
+    if not 0 < cpus <= MAX_CPUS:
+        raise PolicyError("vcpus must be a number above 0 and at most %d, got %r" % (MAX_CPUS, vcpus))
     if quota_us in (None, "", "max") or period_us in (None, "", "max"):
         return cpus
     try:
@@ -61,11 +68,31 @@ def worker_jobs(cpus):
     return max(2, 2 * int(math.ceil(float(cpus) - 1e-9)))
 
 
+def flag(name, value, allow_auto=False):
+    """A boolean option as YAML, ``-e`` (a string) or an inventory gives it; ``auto`` where allowed.
+
+    ``-e flag=false`` arrives as the string "false", which Python would take as true.
+    """
+    if allow_auto and isinstance(value, str) and value.strip().lower() == "auto":
+        return "auto"
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and (
+            str(value).strip().lower() in [str(b).lower() for b in BOOLEANS]):
+        return boolean(str(value).strip().lower(), strict=True)
+    raise PolicyError("%s must be %strue or false (yes/no, 1/0 also do), got %r"
+                      % (name, "auto, " if allow_auto else "", value))
+
+
 def validate_address(address, what="address"):
     try:
-        return str(ipaddress.ip_address(str(address)))
+        parsed = ipaddress.ip_address(str(address))
     except ValueError:
         raise PolicyError("%s %r is not an IP address" % (what, address))
+    if parsed.version != 4:
+        raise PolicyError("%s %s: IPv6 is not supported (distccd's ACL and this collection's roles are IPv4 only); "
+                          "give the worker an IPv4 address in distcc_network_cidr" % (what, address))
+    return str(parsed)
 
 
 def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_share=LOCALHOST_MIN_SHARE, pump=False):
@@ -78,6 +105,9 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     """
     if not isinstance(workers, (list, tuple)):
         raise PolicyError("workers must be a list of {address, cpus}, got %s" % type(workers).__name__)
+    lzo = flag("lzo", lzo)
+    pump = flag("pump", pump)
+    localhost = flag("localhost", localhost, allow_auto=True)
     master_cpus = effective_cpus(master_cpus)
     entries = []
     remote_cpus = 0.0
@@ -92,23 +122,32 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
         seen.add(address)
         cpus = effective_cpus(worker.get("cpus", 1))
         jobs = worker.get("jobs")
-        jobs = worker_jobs(cpus) if jobs in (None, "", "auto") else int(jobs)
-        if jobs < 1:
-            raise PolicyError("worker %s: jobs must be >= 1, got %d" % (address, jobs))
+        if jobs in (None, "", "auto"):
+            jobs = worker_jobs(cpus)
+            if jobs > MAX_JOBS:
+                raise PolicyError("worker %s: %s CPUs make %d jobs, more than make can run (%d); give it explicit, "
+                                  "smaller jobs" % (address, worker.get("cpus"), jobs, MAX_JOBS))
+        else:
+            try:
+                jobs = int(jobs)
+            except (TypeError, ValueError):
+                jobs = 0
+            if not 1 <= jobs <= MAX_JOBS:
+                raise PolicyError("worker %s: jobs must be auto or an integer from 1 to %d, got %r"
+                                  % (address, MAX_JOBS, worker.get("jobs")))
         remote_cpus += cpus
         remote_slots += jobs
         entries.append("%s/%d%s" % (address, jobs, ",cpp,lzo" if pump else ",lzo" if lzo else ""))
     share = master_cpus / (master_cpus + remote_cpus)
-    if not isinstance(pump, bool):
-        raise PolicyError("pump must be true or false, got %r" % (pump,))
     if localhost == "auto":
         use_local = not entries or share > localhost_min_share + 1e-9
-    elif isinstance(localhost, bool):
-        use_local = localhost or not entries
     else:
-        raise PolicyError("localhost must be auto, true or false, got %r" % (localhost,))
+        use_local = localhost or not entries
     local_slots = max(1, int(math.floor(master_cpus + 1e-9))) if use_local else 0
     hosts = (["localhost/%d" % local_slots] if use_local else []) + entries
+    if remote_slots + local_slots > MAX_JOBS:
+        raise PolicyError("the farm adds up to %d jobs, more than make can run (%d); give the workers explicit, "
+                          "smaller jobs" % (remote_slots + local_slots, MAX_JOBS))
     return {
         "hosts": hosts,
         "distcc_hosts": " ".join(hosts),

@@ -48,7 +48,7 @@ def test_acl_rejects(networks, message):
 def test_effective_cpus_filter():
     assert distcc_effective_cpus(2, "160000 100000") == pytest.approx(1.6)
     assert distcc_effective_cpus(2, "max 100000") == 2.0
-    with pytest.raises(AnsibleFilterError, match="vcpus must be positive"):
+    with pytest.raises(AnsibleFilterError, match="vcpus must be a number above 0 and at most 4096, got 0"):
         distcc_effective_cpus(0)
 
 
@@ -64,5 +64,5 @@ def test_worker_jobs_filter(cpus, expected):
 
 
 def test_worker_jobs_filter_rejects():
-    with pytest.raises(AnsibleFilterError, match="distcc_worker_jobs: vcpus must be positive"):
+    with pytest.raises(AnsibleFilterError, match="distcc_worker_jobs: vcpus must be a number above 0 and at most 4096, got 0"):
         distcc_worker_jobs(0)

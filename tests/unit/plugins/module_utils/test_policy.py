@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
@@ -97,9 +99,36 @@ def test_host_list_pump(name, workers, master, localhost, hosts, jobs):
     assert result["pump"] is bool(workers)
 
 
-def test_host_list_pump_must_be_bool():
-    with pytest.raises(PolicyError, match="pump must be true or false"):
-        host_list([{"address": "10.0.0.3", "cpus": 1}], 1, pump="yes")
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        # -e distcc_master_lzo=false arrives as a string: it must mean false, not Python's truthy "false"
+        ({"lzo": "false"}, "10.0.0.3/2"),
+        ({"lzo": "true"}, "10.0.0.3/2,lzo"),
+        ({"lzo": "no", "pump": "yes"}, "10.0.0.3/2,cpp,lzo"),
+        ({"pump": "False"}, "10.0.0.3/2"),
+        ({"localhost": "false"}, "10.0.0.3/2"),
+        ({"localhost": "true"}, "localhost/1 10.0.0.3/2"),
+        ({"localhost": "AUTO"}, "10.0.0.3/2"),
+        ({"localhost": 1, "lzo": 0}, "localhost/1 10.0.0.3/2"),
+    ],
+)
+def test_host_list_flags_from_strings(options, expected):
+    assert host_list([{"address": "10.0.0.3", "cpus": 1}], 0.2, **options)["distcc_hosts"] == expected
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"pump": "sometimes"}, "pump must be true or false (yes/no, 1/0 also do), got 'sometimes'"),
+        ({"lzo": "maybe"}, "lzo must be true or false"),
+        ({"localhost": "perhaps"}, "localhost must be auto, true or false"),
+        ({"lzo": [True]}, "lzo must be true or false"),
+    ],
+)
+def test_host_list_flags_refused(options, message):
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        host_list([{"address": "10.0.0.3", "cpus": 1}], 1, **options)
 
 
 @pytest.mark.parametrize(
@@ -108,12 +137,18 @@ def test_host_list_pump_must_be_bool():
         ([{"address": "not-an-ip", "cpus": 1}], 1, "is not an IP address"),
         ([{"cpus": 1}], 1, "must be a dict with an address"),
         ([{"address": "10.0.0.3", "cpus": 1}, {"address": "10.0.0.3", "cpus": 1}], 1, "listed twice"),
-        ([{"address": "10.0.0.3", "cpus": 0}], 1, "vcpus must be positive"),
-        ([{"address": "10.0.0.3", "cpus": 1, "jobs": 0}], 1, "jobs must be >= 1"),
+        ([{"address": "10.0.0.3", "cpus": 0}], 1, "vcpus must be a number above 0 and at most 4096, got 0"),
+        ([{"address": "10.0.0.3", "cpus": 1e9}], 1, "vcpus must be a number above 0 and at most 4096"),
+        ([{"address": "10.0.0.3", "cpus": 1, "jobs": 0}], 1, "jobs must be auto or an integer from 1 to 4096, got 0"),
+        ([{"address": "10.0.0.3", "cpus": 1, "jobs": "many"}], 1, "jobs must be auto or an integer from 1 to 4096, got 'many'"),
+        ([{"address": "10.0.0.3", "cpus": 4000}], 1, "worker 10.0.0.3: 4000 CPUs make 8000 jobs, more than make can run"),
+        ([{"address": "10.0.0.%d" % i, "cpus": 1500} for i in range(2, 5)], 1, "adds up to 9000 jobs, more than make can run"),
+        ([{"address": "fd00::3", "cpus": 1}], 1, "IPv6 is not supported"),
         ("10.0.0.3", 1, "workers must be a list"),
         ([], "x", "vcpus must be a number"),
+        ([], 1e7, "vcpus must be a number above 0 and at most 4096"),
     ],
 )
 def test_host_list_errors(workers, master, message):
-    with pytest.raises(PolicyError, match=message):
+    with pytest.raises(PolicyError, match=re.escape(message)):
         host_list(workers, master)
