@@ -22,11 +22,17 @@ except ImportError:  # pragma: no cover - depends on the controller
     HAS_NETADDR = False
 
 
+# What a worker's ACL may admit: private (RFC 1918) and loopback addresses, however the
+# networks are written (0.0.0.0/1 and 128.0.0.0/1 admit as much as 0.0.0.0/0).
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
+
+
 def distcc_acl(networks, name="distcc_worker ACL"):
     """Validate and normalise the networks distccd may --allow.
 
     Fails on an empty list, on anything that is not an IPv4 network, on a network with
-    host bits set, and on any network that admits the whole Internet (prefix length 0).
+    host bits set, and on any network that admits an address outside the private ranges
+    (the whole Internet, or any public address, whatever the prefix length).
     """
     if not HAS_NETADDR:
         raise AnsibleFilterError("distcc_acl needs the netaddr Python library on the controller: pip install netaddr")
@@ -50,6 +56,13 @@ def distcc_acl(networks, name="distcc_worker ACL"):
             raise AnsibleFilterError(
                 "%s: %s would let every address run compilers on the worker; "
                 "list the masters' networks instead" % (name, text)
+            )
+        outside = netaddr.IPSet([net]) - netaddr.IPSet(PRIVATE_NETWORKS)
+        if outside:
+            raise AnsibleFilterError(
+                "%s: %s admits addresses outside the private networks (%s), e.g. %s: distccd would run compilers "
+                "for hosts on the Internet; list the masters' private networks instead"
+                % (name, text, ", ".join(PRIVATE_NETWORKS), outside.iter_cidrs()[0].ip)
             )
         if net.ip != net.network:
             raise AnsibleFilterError(

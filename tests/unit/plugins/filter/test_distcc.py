@@ -22,6 +22,7 @@ def test_filters_registered():
         (["10.200.1.2"], ["10.200.1.2/32"]),
         (["10.200.1.2/32", "192.168.7.0/24"], ["10.200.1.2/32", "192.168.7.0/24"]),
         (["10.200.1.2", "10.200.1.2/32"], ["10.200.1.2/32"]),
+        (["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]),
     ],
 )
 def test_acl_ok(networks, expected):
@@ -33,6 +34,12 @@ def test_acl_ok(networks, expected):
     [
         ([], "is empty: distccd 3.4 started without --allow accepts EVERY address"),
         (["0.0.0.0/0"], "would let every address run compilers"),
+        # the same admitted, written otherwise
+        (["0.0.0.0/1", "128.0.0.0/1"], "0.0.0.0/1 admits addresses outside the private networks"),
+        (["10.200.1.2/32", "128.0.0.0/1"], "128.0.0.0/1 admits addresses outside the private networks"),
+        (["8.8.8.0/24"], "e.g. 8.8.8.0: distccd would run compilers for hosts on the Internet"),
+        (["10.0.0.0/7"], "e.g. 11.0.0.0"),
+        (["172.16.0.0/11"], "e.g. 172.0.0.0"),
         (["10.200.1.0/33"], "is not an IP network"),
         (["worker-1"], "is not an IP network"),
         (["10.200.1.5/24"], "has host bits set; did you mean 10.200.1.0/24"),
