@@ -121,6 +121,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except subprocess.TimeoutExpired:
             raise AnsibleParserError("'vagrant %s' in %s did not finish within %d s"
                                      % (" ".join(args), project, self.get_option("command_timeout")))
+        except OSError as exc:  # not executable, not a program (Exec format error), ...
+            raise AnsibleParserError(
+                "vagrant_path %r could not be run (project %s): %s; set vagrant_path to the vagrant program"
+                % (self.get_option("vagrant_path"), project, exc.strerror or exc))
         return proc.returncode, to_text(proc.stdout, errors="surrogate_or_replace"), to_text(proc.stderr, errors="surrogate_or_replace")
 
     def _fetch_project(self, project):

@@ -97,6 +97,8 @@ def parse_ssh_config(text):
         else:
             if len(value) >= 2 and value[0] == value[-1] == '"':
                 value = value[1:-1]
+            if key.lower() == "port" and not (value.isdigit() and 1 <= int(value) <= 65535):
+                raise VagrantOutputError("ssh-config gives Port %r, not a port number (1 to 65535)" % value[:50])
             current[key.lower()] = value
     return hosts
 

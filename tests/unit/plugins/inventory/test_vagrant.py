@@ -131,6 +131,28 @@ def test_errors_name_the_project_and_vagrants_message(make_inventory, answers, m
         make_inventory(answers)
 
 
+def test_crafted_port_is_refused_with_the_value(make_inventory):
+    crafted = fixture("ssh-config-running.txt").replace("Port 2200", "Port twenty-two", 1)
+    with pytest.raises(AnsibleParserError, match="gave unexpected output: ssh-config gives Port 'twenty-two', not a port"):
+        make_inventory({("lab", "status"): (0, fixture("status-running.txt"), ""), ("lab", "ssh-config"): (0, crafted, "")})
+
+
+@pytest.mark.parametrize("content, mode, reason", [("no shebang, not a program\n", 0o755, "Exec format error"),
+                                                   ("#!/bin/sh\n", 0o644, "Permission denied")])
+def test_vagrant_path_that_cannot_run(tmp_path, content, mode, reason):
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "lab" / "Vagrantfile").write_text("# recorded\n")
+    fake = tmp_path / "vagrant"
+    fake.write_text(content)
+    fake.chmod(mode)
+    config = tmp_path / "test.vagrant.yml"
+    config.write_text("plugin: distrant.distcc.vagrant\nproject_dirs:\n  - lab\nvagrant_path: %s\n" % fake)
+    plugin = inventory_loader.get("distrant.distcc.vagrant")
+    with pytest.raises(AnsibleParserError, match="vagrant_path '%s' could not be run .*: %s; set vagrant_path"
+                       % (fake, reason)):
+        plugin.parse(InventoryData(), DataLoader(), str(config), cache=False)
+
+
 def test_missing_vagrantfile(tmp_path, make_inventory):
     with pytest.raises(AnsibleParserError, match="no Vagrantfile in"):
         make_inventory({}, projects=())  # the inventory's own directory has none
