@@ -104,11 +104,16 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     ``make_jobs``, ``localhost`` (bool), ``localhost_slots``, ``master_share``, ``remote_slots``.
     """
     if not isinstance(workers, (list, tuple)):
-        raise PolicyError("workers must be a list of {address, cpus}, got %s" % type(workers).__name__)
+        raise PolicyError("workers must be a list of {address, cpus}, got %s %r"
+                          % ("a string" if isinstance(workers, str) else "a mapping" if isinstance(workers, dict)
+                             else "a number" if isinstance(workers, (int, float)) else "a value", workers))
     lzo = flag("lzo", lzo)
     pump = flag("pump", pump)
     localhost = flag("localhost", localhost, allow_auto=True)
-    master_cpus = effective_cpus(master_cpus)
+    try:
+        master_cpus = effective_cpus(master_cpus)
+    except PolicyError as exc:
+        raise PolicyError("master_cpus: %s" % exc)
     entries = []
     remote_cpus = 0.0
     remote_slots = 0
@@ -120,7 +125,10 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
         if address in seen:
             raise PolicyError("worker address %s is listed twice" % address)
         seen.add(address)
-        cpus = effective_cpus(worker.get("cpus", 1))
+        try:
+            cpus = effective_cpus(worker.get("cpus", 1))
+        except PolicyError as exc:
+            raise PolicyError("worker %s cpus: %s" % (address, exc))
         jobs = worker.get("jobs")
         if jobs in (None, "", "auto"):
             jobs = worker_jobs(cpus)
