@@ -122,26 +122,30 @@ def auto_jobs(entries):
 # Lines of distcc 3.4's client log (DISTCC_LOG, info level), per process id.
 _LINE = re.compile(r"^distcc\[(\d+)\] (.*)$")
 _DONE = re.compile(r"^compile (\S+) on (\S+) completed ok\s*$")
-_LOCAL_CPP = re.compile(r"^cpp \S+ on localhost completed ok\s*$")
-_EXEC = re.compile(r"^exec on ([^:\s]+):")
-_NOTED = re.compile(r"^compile from \S+ to \S+\s*$")
 _EXIT = re.compile(r"^\(dcc_exit\) exit: ")
-_CONNECT = re.compile(r"ERROR: (?:nonblocking connect to .* failed|failed to connect to|timeout while connecting to)")
-_DISCREPANCY = re.compile(r"retried locally and got a different result|, changed during the build")
-_PUMP_OFF = re.compile(r"now using plain distcc")
-_REMOTE_FAILED = re.compile(r"remote compilation of .* failed|ERROR: (?:IO timeout|compile \S+ on \S+ failed)|ERROR: ")
-_NO_HOST = re.compile(r"failed to distribute, running locally instead")
-_HOST_FALLBACK = re.compile(r"failed to distribute \S+ to (\S+), running locally instead")
-# Pump mode given up for one compile: preprocessed on the master after all.
-_PUMP_LOCAL = re.compile(
-    r"failed to get includes from include server|failed to talk to include server"
-    r"|include server gave up|cannot use distcc_pump"
+# What each other line says about its compile, in order: the first pattern found names it
+# (None: nothing to note). Messages are distcc 3.4's (compile.c, clinet.c, io.c, arg.c).
+_MESSAGES = (
+    (r"^compile from \S+ to \S+\s*$", "noted"),  # distcc took the command line for a compile
+    (r"^cpp \S+ on localhost completed ok", "local_cpp"),  # preprocessed on the master
+    (r"^exec on localhost:", None),
+    (r"^exec on \S+:", "tried_remote"),
+    (r"now using plain distcc", "pump_off"),
+    (r"retried locally and got a different result|, changed during the build", "discrepancy"),
+    (r"ERROR: (?:nonblocking connect to .* failed|failed to connect to|timeout while connecting to)",
+     "connection_failed"),
+    (r"failed to distribute, running locally instead", "backoff"),  # no host named: none was left
+    (r"failed to distribute \S+ to \S+, running locally instead", "fell_back"),
+    # pump mode given up for one compile: preprocessed on the master after all
+    (r"failed to get includes from include server|failed to talk to include server|include server gave up"
+     r"|cannot use distcc_pump", "pump_local"),
+    # distcc decided the compile cannot be distributed
+    (r"must be local|running locally for|i give up|called not for compile|no visible input file"
+     r"|output to stdout\?|are run locally|may write extra files", "not_distributable"),
+    (r"on localhost failed", None),  # the local compile itself failed: the build fails
+    (r"remote compilation of .* failed|ERROR: ", "remote_failed"),  # I/O timeout, compiler error there, ...
 )
-# distcc decided the compile cannot be distributed (arg.c, filename.c; info level).
-_LOCAL_ONLY = re.compile(
-    r"must be local|running locally for|i give up|called not for compile|no visible input file"
-    r"|output to stdout\?|are run locally|may write extra files"
-)
+_MESSAGES = tuple((re.compile(pattern), flag) for pattern, flag in _MESSAGES)
 
 # Why an object was compiled on the master, in the order of precedence used to name it.
 LOCAL_REASONS = (
@@ -198,29 +202,10 @@ class ClientLog:
         if done:
             state["counted"] = self._complete(done.group(1), done.group(2), flags)
             return
-        flag = None
-        if _NOTED.match(message):
-            flag = "noted"
-        elif _LOCAL_CPP.match(message):
-            flag = "local_cpp"
-        elif _EXEC.match(message):
-            flag = "tried_remote" if _EXEC.match(message).group(1) != "localhost" else None
-        elif _PUMP_OFF.search(message):
+        flag = next((flag for pattern, flag in _MESSAGES if pattern.search(message)), None)
+        if flag == "pump_off":
             self.pump_switched_off = True
-        elif _DISCREPANCY.search(message):
-            flag = "discrepancy"
-        elif _CONNECT.search(message):
-            flag = "connection_failed"
-        elif _NO_HOST.search(message):
-            flag = "backoff"
-        elif _HOST_FALLBACK.search(message):
-            flag = "fell_back"
-        elif _PUMP_LOCAL.search(message):
-            flag = "pump_local"
-        elif _LOCAL_ONLY.search(message):
-            flag = "not_distributable"
-        elif _REMOTE_FAILED.search(message) and not message.rstrip().endswith("on localhost failed"):
-            flag = "remote_failed"
+            flag = None
         if flag in _FAILURES and not flags & _FAILURES:
             self._failed_remote += 1
         if flag:
