@@ -4,7 +4,7 @@ Speedup is the local setup's median wall time over each setup's; the ideal speed
 CPU capacity of the hosts a setup uses over the master's (real CPU counts, cgroup quotas
 included); efficiency is their ratio. CPU spent per host comes from each host's cgroup
 (or /proc/stat) counter read before and after every build (for the master by the build
-module around make itself, so that make clean is left out).
+module around the timed job itself, so that the reset or make clean before it is left out).
 
 The scaling model: a build costs the master M CPU-seconds (make, the distcc client, and
 the preprocessor, or in pump mode the include server) and the workers W CPU-seconds, both
@@ -34,7 +34,7 @@ def median(values):
 
 def cpu_spent(run, host, master=None):
     if host == master and run.get("host_cpu_seconds") is not None:
-        return run["host_cpu_seconds"]  # read by the module around make itself, make clean left out
+        return run["host_cpu_seconds"]  # read by the module around the timed job itself
     before, after = run.get("cpu_before", {}).get(host), run.get("cpu_after", {}).get(host)
     return after - before if before is not None and after is not None else None
 

@@ -224,8 +224,9 @@ ansible_facts:
         sys_seconds: {description: System CPU of make and all its children on this host., type: float, returned: always, sample: 30.1}
         host_cpu_seconds:
           description:
-            - CPU this whole host used while make ran (its cgroup's counter for a container, else C(/proc/stat)), the
-              include server, distccd and everything else on it included; null when there is no counter to read.
+            - CPU this whole host used during the timed job (its cgroup's counter for a container, else
+              C(/proc/stat)), the prepare targets, the include server, distccd and everything else on it included;
+              null when there is no counter to read.
           type: float
           returned: always
           sample: 42.7
