@@ -656,7 +656,7 @@ def main():
         try:
             jobs = int(jobs)
         except (TypeError, ValueError):
-            module.fail_json(msg="jobs must be an integer >= 1 or 'auto', got %r" % (params["jobs"],))
+            module.fail_json(msg="jobs must be an integer from 1 to %d or 'auto', got %r" % (MAX_JOBS, params["jobs"]))
         if not 1 <= jobs <= MAX_JOBS:
             module.fail_json(msg="jobs must be an integer from 1 to %d or 'auto', got %d (GNU make deadlocks with "
                                  "tens of thousands of jobs)" % (MAX_JOBS, jobs))
