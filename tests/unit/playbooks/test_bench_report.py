@@ -72,3 +72,60 @@ def test_markdown_and_chart_are_written(report):
     root = ET.parse(report["dir"] / "benchmark.svg").getroot()
     assert root.tag.endswith("svg")
     assert "| seed |" in report["printed"]
+
+
+WHOLE_JOB = os.path.join(HERE, "fixtures", "benchmark-raw-whole-job.json")
+
+
+def run_report(tmp_path, raw):
+    with open(tmp_path / "benchmark-raw.json", "w") as handle:
+        json.dump(raw, handle)
+    subprocess.run([sys.executable, SCRIPT, str(tmp_path)], check=True, capture_output=True, text=True)
+    with open(tmp_path / "benchmark.json") as handle:
+        return json.load(handle), (tmp_path / "benchmark.md").read_text()
+
+
+def test_whole_job_run_reports_where_every_object_ran(tmp_path):
+    # recorded: make bench on the whole tinyconfig job from a fresh tree, local/seed/auto, 3 repeats
+    with open(WHOLE_JOB) as handle:
+        raw = json.load(handle)
+    data, text = run_report(tmp_path, raw)
+    setups = {s["name"]: s for s in data["setups"]}
+    assert (setups["auto"]["remote_objects"], setups["auto"]["objects"]) == (451, 451)
+    assert setups["auto"]["local_reasons"] == {} and setups["auto"]["stranded_objects"] == 0
+    assert setups["seed"]["local_reasons"] == {"localhost_slot": 322}
+    assert setups["auto"]["speedup"] == 2.76 and setups["seed"]["speedup"] == 1.59
+    assert setups["auto"]["prepare_median_seconds"] == 16.1
+    assert "the whole job: each run from an unpacked tree with a fresh `make tinyconfig`" in text
+    assert "| 451 of 451 | none |" in text
+    assert "stranded" not in text and "refused" not in text
+
+
+def test_refused_and_stranded_runs_are_kept_apart(tmp_path):
+    with open(WHOLE_JOB) as handle:
+        raw = json.load(handle)
+    autos = [r for r in raw["runs"] if r["setup"] == "auto"]
+    # one auto run compiled on the master: the module refused it (min_remote_share)
+    autos[0].update(refused="only 0 of 451 objects ...", wall_seconds=999.0, remote_objects=0,
+                    local_reasons={"backoff": 440, "connection_failed": 11})
+    # another stranded a few objects but stayed above the share
+    autos[1].update(remote_objects=441, local_reasons={"discrepancy": 1, "backoff": 9})
+    data, text = run_report(tmp_path, raw)
+    auto = {s["name"]: s for s in data["setups"]}["auto"]
+    assert auto["runs"] == 2 and auto["refused_runs"] == 1
+    assert 999.0 not in auto["wall_seconds"]
+    assert auto["stranded_objects"] == 10
+    assert "auto (**stranded**: 10 objects on the master) (1 run(s) refused: compiled on the master)" in text
+
+
+def test_a_setup_whose_runs_were_all_refused_has_no_speedup(tmp_path):
+    with open(WHOLE_JOB) as handle:
+        raw = json.load(handle)
+    for run in raw["runs"]:
+        if run["setup"] == "auto":
+            run["refused"] = "only 0 of 451 objects ..."
+    data, text = run_report(tmp_path, raw)
+    auto = {s["name"]: s for s in data["setups"]}["auto"]
+    assert auto["all_refused"] and auto["speedup"] is None and auto["efficiency"] is None
+    assert "auto (all runs refused: compiled on the master)" in text
+    assert "pump" not in data["model"]  # a refused setup calibrates nothing
