@@ -130,7 +130,7 @@ options:
         workers, naming the share and the reasons (RV(ansible_facts.distcc_build.local_reasons)). The facts are
         returned all the same.
       - A benchmark sets it so that a time measured while compiles ran on the master is never recorded as a
-        distributed one. C(0) (the default) checks nothing.
+        distributed one. C(0) (the default) checks nothing; a build that had nothing to compile passes.
     type: float
     default: 0.0
   pump_path:
