@@ -27,6 +27,8 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.distrant.distcc.plugins.module_utils._build import stranded
+
 display = Display()
 
 PROGRESS_INTERVAL = 10
@@ -87,10 +89,9 @@ class ActionModule(ActionBase):
         line = "%s: %5.0f s, %s%d objects compiled (%s)" % (
             host, elapsed, "preparing, " if progress.get("phase") == "prepare" else "",
             progress.get("objects", 0), per_host or "none yet")
-        stranded = {reason: n for reason, n in (progress.get("local_reasons") or {}).items()
-                    if reason not in ("localhost_slot", "not_distributable")}
-        if stranded:
-            line += ", on the master: " + ", ".join("%s %d" % item for item in sorted(stranded.items()))
+        on_master = stranded(progress.get("local_reasons") or {})
+        if on_master:
+            line += ", on the master: " + ", ".join("%s %d" % item for item in sorted(on_master.items()))
         return line
 
     def run(self, tmp=None, task_vars=None):

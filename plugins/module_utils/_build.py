@@ -156,6 +156,18 @@ LOCAL_REASONS = (
     "not_distributable",   # distcc does not distribute this command line (-E, -M, -x, profile options, ...)
     "localhost_slot",      # the host list has localhost and distcc picked it
 )
+# The reasons that mean a compile was stranded on the master (not a slot of its own, not distcc's rules).
+STRANDED_REASONS = frozenset(("discrepancy", "connection_failed", "remote_failed", "backoff"))
+
+
+def stranded(local_reasons):
+    """The local_reasons entries that stranded compiles on the master."""
+    return {reason: n for reason, n in local_reasons.items() if reason in STRANDED_REASONS}
+
+
+def distributable(counts):
+    """Objects distcc could have sent to a worker: all but those it does not distribute."""
+    return counts["objects"] - counts["local_reasons"].get("not_distributable", 0)
 
 
 _FAILURES = frozenset(["connection_failed", "remote_failed", "discrepancy", "fell_back"])
@@ -252,13 +264,12 @@ class ClientLog:
         return reason
 
     def counts(self):
-        stranded = sum(n for reason, n in self._reasons.items() if reason not in ("not_distributable", "localhost_slot"))
         return {
             "objects": sum(self._per_host.values()),
             "jobs_per_host": dict(sorted(self._per_host.items())),
             "remote_objects": self._remote,
             "local_reasons": dict(sorted(self._reasons.items())),
-            "local_fallbacks": stranded - self._reasons.get("backoff", 0),
+            "local_fallbacks": sum(stranded(self._reasons).values()) - self._reasons.get("backoff", 0),
             "failed_remote": self._failed_remote,
             "remote_preprocessed": self._remote_preprocessed,
             "pump_fallbacks": self._pump_fallbacks,

@@ -375,8 +375,10 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     HostsError,
     auto_jobs,
     backoff_hosts,
+    distributable,
     is_kernel_tree,
     parse_hosts,
+    stranded,
     without_cpp,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
@@ -564,21 +566,20 @@ class _Progress:
         return counts
 
 
-def _stranded_warning(counts, hosts_text, client_log):
+def _stranded_warning(counts, entries, client_log):
     """A warning when objects ran on the master for another reason than a localhost slot or distcc's rules."""
-    stranded = {r: n for r, n in counts["local_reasons"].items() if r not in ("localhost_slot", "not_distributable")}
-    if not stranded:
+    on_master = stranded(counts["local_reasons"])
+    if not on_master:
         return None
-    has_localhost = any(e["host"] == "localhost" for e in parse_hosts(hosts_text))
+    has_localhost = any(e["host"] == "localhost" for e in entries)
     return ("%d of %d objects were compiled on the master although %s: %s (see %s)"
-            % (sum(stranded.values()), counts["objects"],
+            % (sum(on_master.values()), counts["objects"],
                "the host list gives it a slot of its own" if has_localhost else "the host list names workers only",
-               ", ".join("%s %d" % item for item in sorted(stranded.items())), client_log))
+               ", ".join("%s %d" % item for item in sorted(on_master.items())), client_log))
 
 
 def _remote_share(counts):
-    distributable = counts["objects"] - counts["local_reasons"].get("not_distributable", 0)
-    return round(counts["remote_objects"] / float(distributable), 4) if distributable > 0 else None
+    return round(counts["remote_objects"] / float(distributable(counts)), 4) if distributable(counts) > 0 else None
 
 
 def main():
@@ -809,7 +810,7 @@ def main():
     lock.truncate()
     lock.close()
     result.update(changed=True, stdout_lines=tail, ansible_facts=dict(distcc_build=facts))
-    warning = _stranded_warning(counts, env["DISTCC_HOSTS"], client_log) if params["distcc"] else None
+    warning = _stranded_warning(counts, entries, client_log) if params["distcc"] else None
     if warning:
         module.warn(warning)
     if timed_out:
@@ -822,7 +823,7 @@ def main():
     if params["min_remote_share"] > 0 and share is not None and share < params["min_remote_share"]:
         module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "
                              "less than min_remote_share %s; on the master: %s. The build itself succeeded; see %s"
-                         % (counts["remote_objects"], counts["objects"] - counts["local_reasons"].get("not_distributable", 0),
+                         % (counts["remote_objects"], distributable(counts),
                             100 * share, params["min_remote_share"],
                             ", ".join("%s %d" % item for item in sorted(counts["local_reasons"].items())) or "none",
                             client_log), remote_share_failed=True, **result)
