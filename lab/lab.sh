@@ -55,6 +55,9 @@ case "${1:-up}" in
         if [ "${provider}" = docker ]; then
             "${LAB_ROOT}/images.sh" vagrant >/dev/null
         fi
+        # The Vagrantfile checks the settings (e.g. docker quotas within the cores): refuse them
+        # before they are saved or any machine is made.
+        vagrant status >/dev/null || die "the lab's settings were refused (above); nothing was created"
         save_settings
         start=$(date +%s)
         vagrant up --provider="${provider}" || die "vagrant up failed (provider ${provider})"

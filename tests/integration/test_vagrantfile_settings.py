@@ -30,3 +30,29 @@ def test_defaults_then_saved_settings_then_environment(tmp_path):
     (tmp_path / "distrant-settings").write_text("DISTRANT_WORKERS=3\n")
     assert machines(tmp_path) == ["master", "worker-1", "worker-2", "worker-3"]
     assert machines(tmp_path, DISTRANT_WORKERS="2") == ["master", "worker-1", "worker-2"]
+
+
+def vagrant_error(dotfile, **env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISTRANT_")}
+    env.update(VAGRANT_DOTFILE_PATH=str(dotfile), VAGRANT_NO_COLOR="1", VAGRANT_HOME=str(dotfile / "home"), **env_extra)
+    proc = subprocess.run(["vagrant", "status"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0, proc.stdout
+    return " ".join((proc.stdout + proc.stderr).split())
+
+
+def test_docker_quota_beyond_the_cores_is_refused_before_any_machine(tmp_path):
+    cores = os.cpu_count()
+    # master 1 + worker 4 nominal CPUs: the worker's quota is 4/5 of DISTRANT_DOCKER_CORES
+    err = vagrant_error(tmp_path, DISTRANT_DOCKER_CORES=str(cores * 5))
+    assert f"gives worker-1 (4 of 5 nominal CPUs) a docker CPU quota of {float(cores * 4)}" in err
+    assert f"Set DISTRANT_DOCKER_CORES to at most {float(cores * 5 / 4)}" in err
+    assert not (tmp_path / "machines").exists()
+    # the issue's own setting on a 2-core machine: master 0.5, each of 3 workers 2.0
+    assert machines(tmp_path, DISTRANT_WORKERS="3", DISTRANT_DOCKER_CORES=str(cores * 3.25)) == [
+        "master", "worker-1", "worker-2", "worker-3"]
+
+
+def test_docker_cores_that_are_not_a_number_are_refused(tmp_path):
+    assert "DISTRANT_DOCKER_CORES must be a positive number of cores (e.g. 6.5), got 'many'" in vagrant_error(
+        tmp_path, DISTRANT_DOCKER_CORES="many")
+    assert "got '-1'" in vagrant_error(tmp_path, DISTRANT_DOCKER_CORES="-1")
