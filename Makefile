@@ -17,7 +17,7 @@ SCENARIOS ?= default vagrant
 RUN = lab/run
 
 .PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule \
-        collection lab lab-down bench bench-backoff clean
+        collection lab lab-down bench bench-backoff bench-provision clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ bench: deps ## benchmark setups side by side on the lab (DISTRANT_BENCH_REPEATS,
 
 bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
 	@$(RUN) lab/lab.sh bench-backoff
+
+bench-provision: deps ## time re-runs of site.yml (build off) on the converged lab (DISTRANT_BENCH_PROVISION_RUNS, default 5)
+	@$(RUN) lab/lab.sh bench-provision
 
 clean: ## remove the repository's local state (not the caches)
 	rm -rf .ansible .cache .pytest_cache reports

@@ -13,6 +13,8 @@ ln -sfn "${REPO_ROOT}" "${collections}/ansible_collections/distrant/distcc"
 export ANSIBLE_COLLECTIONS_PATH="${collections}:${ANSIBLE_COLLECTIONS_PATH:-${HOME}/.ansible/collections}"
 # One SSH round trip per task instead of several (the lab's sudo has no requiretty).
 export ANSIBLE_PIPELINING="${ANSIBLE_PIPELINING:-True}"
+# The lab's machines are Debian with /usr/bin/python3: no warning per host about discovering it.
+export ANSIBLE_PYTHON_INTERPRETER="${ANSIBLE_PYTHON_INTERPRETER:-auto_silent}"
 
 # The Vagrantfile reads DISTRANT_* from the environment, else from this file: keep what this
 # `make lab` was given, so the inventory plugin and `make lab-down` see the same machines.
@@ -80,10 +82,15 @@ case "${1:-up}" in
             die "the backoff benchmark failed"
         log "report: reports/backoff.md"
         ;;
+    bench-provision)
+        [ -d .vagrant/machines/master ] || die "the lab is not up: run make lab first"
+        python3 "${LAB_ROOT}/bench_provision.py" || die "a re-run of site.yml was not clean (above)"
+        log "report: reports/provision.md, reports/provision.json"
+        ;;
     down)
         if command -v vagrant >/dev/null 2>&1; then
             vagrant destroy -f && rm -f "${settings_file}"
         fi
         ;;
-    *) die "usage: $0 up|down|bench|bench-backoff" ;;
+    *) die "usage: $0 up|down|bench|bench-backoff|bench-provision" ;;
 esac

@@ -12,6 +12,10 @@ description:
   - Lists the machines of one or more Vagrant projects with exactly two vagrant processes
     per project (C(vagrant status --machine-readable), then one C(vagrant ssh-config) for all
     running machines), and none with a warm cache.
+  - A cached listing is used only while it still describes the machines; it is read again when
+    the project's Vagrantfile or its Vagrant state directory changed (a machine created,
+    destroyed or re-created) or when the SSH port of a machine listed as running does not
+    accept a connection within a second.
   - Hosts get the connection variables vagrant gives (host, port, user, key, host-key options)
     and C(vagrant_state), C(vagrant_provider), C(vagrant_project). The cluster's private address
     is not what ssh-config gives; the roles find it from the hosts' facts.
@@ -79,7 +83,9 @@ keyed_groups:
 
 import fnmatch
 import os
+import socket
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -127,6 +133,58 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 % (self.get_option("vagrant_path"), project, exc.strerror or exc))
         return proc.returncode, to_text(proc.stdout, errors="surrogate_or_replace"), to_text(proc.stderr, errors="surrogate_or_replace")
 
+    def _dotfile(self, project):
+        """The project's Vagrant state directory (VAGRANT_DOTFILE_PATH, else .vagrant)."""
+        env = dict(os.environ)
+        env.update({k: to_native(v) for k, v in (self.get_option("vagrant_env") or {}).items()})
+        return os.path.join(project, os.path.expanduser(env.get("VAGRANT_DOTFILE_PATH", "").strip() or ".vagrant"))
+
+    def _fingerprint(self, project):
+        """Size and mtime of the Vagrantfile and of the state files vagrant rewrites when machines
+        are created or destroyed (the state directory's own files and each machine's id)."""
+        paths = [os.path.join(project, "Vagrantfile")]
+        dotfile = self._dotfile(project)
+        machines = os.path.join(dotfile, "machines")
+        try:
+            paths += [os.path.join(dotfile, f) for f in os.listdir(dotfile)]
+            for machine in os.listdir(machines):
+                for provider in os.listdir(os.path.join(machines, machine)):
+                    paths += [os.path.join(machines, machine, provider, f) for f in ("id", "index_uuid")]
+        except OSError:
+            pass
+        prints = []
+        for path in sorted(set(paths)):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if os.path.isfile(path):
+                prints.append([path, st.st_size, st.st_mtime_ns])
+        return prints
+
+    @staticmethod
+    def _answers(address):
+        try:
+            socket.create_connection(address, timeout=1).close()
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def _still_valid(self, data):
+        """Whether cached data still describes the machines (see the description)."""
+        addresses = []
+        for project, info in data.items():
+            if not isinstance(info, dict) or info.get("fingerprint") != self._fingerprint(project):
+                return False
+            for machine in info.get("machines", []):
+                if machine.get("state") == "running":
+                    conn = connection_vars(info["ssh"][machine["name"]])
+                    addresses.append((conn.get("ansible_host"), int(conn.get("ansible_port", 22))))
+        if not addresses:
+            return True
+        with ThreadPoolExecutor(max_workers=min(len(addresses), 32)) as pool:
+            return all(pool.map(self._answers, addresses))
+
     def _fetch_project(self, project):
         if not os.path.isfile(os.path.join(project, "Vagrantfile")):
             raise AnsibleParserError("no Vagrantfile in %s (from project_dirs)" % project)
@@ -158,7 +216,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if missing:
                 raise AnsibleParserError("vagrant ssh-config in %s gave nothing for running machine(s) %s"
                                          % (project, ", ".join(missing)))
-        return {"machines": machines, "ssh": ssh}
+        return {"machines": machines, "ssh": ssh, "fingerprint": self._fingerprint(project)}
 
     def _groups_for(self, name):
         groups = []
@@ -217,8 +275,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 data = self._cache[cache_key]
             except KeyError:
                 update_cache = True
-        if data is None or sorted(data) != sorted(projects):
+        if data is None or sorted(data) != sorted(projects) or not self._still_valid(data):
             data = {project: self._fetch_project(project) for project in projects}
+            update_cache = self.get_option("cache")
         if update_cache or (use_cache and cache_key not in self._cache):
             self._cache[cache_key] = data
         self._populate(data)

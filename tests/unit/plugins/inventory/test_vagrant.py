@@ -156,3 +156,43 @@ def test_vagrant_path_that_cannot_run(tmp_path, content, mode, reason):
 def test_missing_vagrantfile(tmp_path, make_inventory):
     with pytest.raises(AnsibleParserError, match="no Vagrantfile in"):
         make_inventory({}, projects=())  # the inventory's own directory has none
+
+
+def test_cached_listing_used_only_while_it_describes_the_machines(tmp_path, monkeypatch):
+    """A warm cache spares both vagrant processes, but not once a machine is re-created or its SSH port is gone."""
+    import socket
+
+    project = tmp_path / "lab"
+    (project / ".vagrant" / "machines" / "master" / "docker").mkdir(parents=True)
+    (project / "Vagrantfile").write_text("# recorded\n")
+    (project / ".vagrant" / "machines" / "master" / "docker" / "id").write_text("c0ffee\n")
+    listeners = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    ports = [sock.getsockname()[1] for sock in listeners]
+    ssh_config = fixture("ssh-config-running.txt").replace("Port 2200", "Port %d" % ports[0]).replace(
+        "Port 2222", "Port %d" % ports[1])
+    answers = {("lab", "status"): (0, fixture("status-running.txt"), ""), ("lab", "ssh-config"): (0, ssh_config, "")}
+    config = tmp_path / "test.vagrant.yml"
+    config.write_text("plugin: distrant.distcc.vagrant\nproject_dirs: [lab]\ncache: true\n"
+                      "cache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\n" % (tmp_path / "cache"))
+
+    def parse():
+        plugin = inventory_loader.get("distrant.distcc.vagrant")
+        recorder = Recorder(answers)
+        monkeypatch.setattr(plugin, "_run_vagrant", recorder)
+        inventory = InventoryData()
+        plugin.parse(inventory, DataLoader(), str(config), cache=True)
+        plugin.update_cache_if_changed()  # what ansible's inventory manager does after parse
+        assert sorted(inventory.hosts) == ["master", "worker-1"]
+        return len(recorder.calls)
+
+    try:
+        assert parse() == 2  # cold cache: status and ssh-config
+        assert parse() == 0  # warm cache, same machines, ports answer
+        (project / ".vagrant" / "machines" / "master" / "docker" / "id").write_text("decade\n")
+        assert parse() == 2  # the master was re-created
+        assert parse() == 0
+        listeners.pop().close()
+        assert parse() == 2  # worker-1's SSH port does not answer any more
+    finally:
+        for sock in listeners:
+            sock.close()
