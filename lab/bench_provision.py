@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make bench-provision`: how long a re-run of site.yml takes on a converged lab.
 
 Runs playbooks/site.yml with the build off N times (DISTRANT_BENCH_PROVISION_RUNS, default 5),

@@ -99,7 +99,7 @@ def read_file(path):
 
 def parse_systemctl_show(text, names):
     """{unit: {LoadState, ActiveState, UnitFileState}} from `systemctl show -p ... unit...` (blank-line separated)."""
-    blocks = [b for b in text.strip().split("\n\n")] if text.strip() else []
+    blocks = text.strip().split("\n\n") if text.strip() else []
     units = {}
     for name, block in zip(names, blocks):
         props = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)

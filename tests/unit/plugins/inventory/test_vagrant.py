@@ -166,7 +166,7 @@ def test_cached_listing_used_only_while_it_describes_the_machines(tmp_path, monk
     (project / ".vagrant" / "machines" / "master" / "docker").mkdir(parents=True)
     (project / "Vagrantfile").write_text("# recorded\n")
     (project / ".vagrant" / "machines" / "master" / "docker" / "id").write_text("c0ffee\n")
-    listeners = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+    listeners = [socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0))]
     ports = [sock.getsockname()[1] for sock in listeners]
     ssh_config = fixture("ssh-config-running.txt").replace("Port 2200", "Port %d" % ports[0]).replace(
         "Port 2222", "Port %d" % ports[1])
