@@ -1,8 +1,10 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of distrant.distcc: the worker ACL and the DISTCC_HOSTS policy."""
+"""Filters of distrant.distcc: the worker ACL, a host's cluster address and the DISTCC_HOSTS policy."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
@@ -14,17 +16,22 @@ from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
     worker_jobs,
 )
 
-try:
-    import netaddr
-
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - depends on the controller
-    HAS_NETADDR = False
-
-
 # What a worker's ACL may admit: private (RFC 1918) and loopback addresses, however the
 # networks are written (0.0.0.0/1 and 128.0.0.0/1 admit as much as 0.0.0.0/0).
 PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
+
+
+def _outside_private(net):
+    """The parts of an IPv4 network outside PRIVATE_NETWORKS, lowest first (CIDRs nest or are disjoint)."""
+    parts = [net]
+    for private in (ipaddress.ip_network(p) for p in PRIVATE_NETWORKS):
+        rest = []
+        for part in parts:
+            if part.subnet_of(private):
+                continue
+            rest.extend(part.address_exclude(private) if private.subnet_of(part) else [part])
+        parts = rest
+    return sorted(parts)
 
 
 def distcc_acl(networks, name="distcc_worker ACL"):
@@ -34,8 +41,6 @@ def distcc_acl(networks, name="distcc_worker ACL"):
     host bits set, and on any network that admits an address outside the private ranges
     (the whole Internet, or any public address, whatever the prefix length).
     """
-    if not HAS_NETADDR:
-        raise AnsibleFilterError("distcc_acl needs the netaddr Python library on the controller: pip install netaddr")
     if isinstance(networks, str) or not isinstance(networks, (list, tuple)):
         raise AnsibleFilterError("%s must be a list of networks (CIDR strings), got %r" % (name, networks))
     if not networks:
@@ -47,9 +52,10 @@ def distcc_acl(networks, name="distcc_worker ACL"):
     for item in networks:
         text = str(item).strip()
         try:
-            net = netaddr.IPNetwork(text if "/" in text else text + "/32")
-        except (netaddr.AddrFormatError, ValueError, TypeError):
+            iface = ipaddress.ip_interface(text if "/" in text else text + "/32")
+        except ValueError:
             raise AnsibleFilterError("%s: %r is not an IP network; write it as a CIDR such as 10.200.1.2/32" % (name, item))
+        net = iface.network
         if net.version != 4:
             raise AnsibleFilterError("%s: %s is IPv6; distccd's --allow takes IPv4 networks only" % (name, text))
         if net.prefixlen == 0:
@@ -57,22 +63,48 @@ def distcc_acl(networks, name="distcc_worker ACL"):
                 "%s: %s would let every address run compilers on the worker; "
                 "list the masters' networks instead" % (name, text)
             )
-        outside = netaddr.IPSet([net]) - netaddr.IPSet(PRIVATE_NETWORKS)
+        outside = _outside_private(net)
         if outside:
             raise AnsibleFilterError(
                 "%s: %s admits addresses outside the private networks (%s), e.g. %s: distccd would run compilers "
                 "for hosts on the Internet; list the masters' private networks instead"
-                % (name, text, ", ".join(PRIVATE_NETWORKS), outside.iter_cidrs()[0].ip)
+                % (name, text, ", ".join(PRIVATE_NETWORKS), outside[0].network_address)
             )
-        if net.ip != net.network:
+        if iface.ip != net.network_address:
             raise AnsibleFilterError(
                 "%s: %s has host bits set; did you mean %s/%d (the network) or %s/32 (one host)?"
-                % (name, text, net.network, net.prefixlen, net.ip)
+                % (name, text, net.network_address, net.prefixlen, iface.ip)
             )
-        cidr = str(net.cidr)
+        cidr = str(net)
         if cidr not in result:
             result.append(cidr)
     return result
+
+
+def cluster_network(network, name="distcc_network_cidr"):
+    """The IPv4 network of a CIDR string with no host bits, or AnsibleFilterError saying what is wrong."""
+    try:
+        net = ipaddress.ip_network(str(network).strip())
+    except ValueError as exc:
+        raise AnsibleFilterError("%s = %r is not an IPv4 network (%s); write it as a CIDR such as 10.200.1.0/24"
+                                 % (name, network, exc))
+    if net.version != 4:
+        raise AnsibleFilterError("%s = %s is IPv6; distcc's host list and ACL take IPv4 only" % (name, network))
+    return net
+
+
+def distcc_address_in(addresses, network):
+    """The first of a host's IPv4 addresses (e.g. ansible_facts.all_ipv4_addresses) inside network, else ''."""
+    net = cluster_network(network)
+    if isinstance(addresses, str) or not isinstance(addresses, (list, tuple)):
+        raise AnsibleFilterError("distcc_address_in takes a list of addresses, got %r" % (addresses,))
+    for address in addresses:
+        try:
+            if ipaddress.ip_address(str(address).strip()) in net:
+                return str(address).strip()
+        except ValueError:
+            continue
+    return ""
 
 
 def distcc_effective_cpus(vcpus, cgroup_cpu_text=None):
@@ -106,6 +138,7 @@ class FilterModule:
     def filters(self):
         return {
             "distcc_acl": distcc_acl,
+            "distcc_address_in": distcc_address_in,
             "distcc_effective_cpus": distcc_effective_cpus,
             "distcc_host_list": distcc_host_list,
             "distcc_worker_jobs": distcc_worker_jobs,

@@ -1,8 +1,11 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tests of distrant.distcc: whether a file distcc_host_info read is already what a role would write."""
+"""Tests of distrant.distcc: a cluster network, and a file distcc_host_info read that is already what a role
+would write."""
 
 from __future__ import annotations
+
+import ipaddress
 
 
 def distcc_file_like(info, content, owner="root", group="root", mode="0644"):
@@ -17,6 +20,17 @@ def distcc_file_like(info, content, owner="root", group="root", mode="0644"):
     )
 
 
+def distcc_network(value):
+    """True for an IPv4 network in CIDR form with no host bits set and room for hosts (10.200.1.0/24)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        net = ipaddress.ip_network(value.strip())
+    except ValueError:
+        return False
+    return net.version == 4 and net.num_addresses > 1 and "/" in value
+
+
 class TestModule:
     def tests(self):
-        return {"distcc_file_like": distcc_file_like}
+        return {"distcc_file_like": distcc_file_like, "distcc_network": distcc_network}

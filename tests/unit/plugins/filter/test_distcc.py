@@ -6,6 +6,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.distrant.distcc.plugins.filter.distcc import (
     FilterModule,
     distcc_acl,
+    distcc_address_in,
     distcc_effective_cpus,
     distcc_host_list,
     distcc_worker_jobs,
@@ -13,7 +14,33 @@ from ansible_collections.distrant.distcc.plugins.filter.distcc import (
 
 
 def test_filters_registered():
-    assert set(FilterModule().filters()) == {"distcc_acl", "distcc_effective_cpus", "distcc_host_list", "distcc_worker_jobs"}
+    assert set(FilterModule().filters()) == {"distcc_acl", "distcc_address_in", "distcc_effective_cpus",
+                                             "distcc_host_list", "distcc_worker_jobs"}
+
+
+def test_address_in_the_cluster_network():
+    # the lab's docker master: the docker bridge, the cluster network, the molecule "public" network
+    addresses = ["172.17.0.2", "10.200.1.3", "10.200.12.3"]
+    assert distcc_address_in(addresses, "10.200.1.0/24") == "10.200.1.3"
+    assert distcc_address_in(addresses, " 10.200.12.0/24") == "10.200.12.3"
+    assert distcc_address_in(addresses, "192.0.2.0/24") == ""
+    assert distcc_address_in(["not an address", "10.200.1.9"], "10.200.1.0/24") == "10.200.1.9"
+    assert distcc_address_in([], "10.200.1.0/24") == ""
+
+
+@pytest.mark.parametrize("network, message", [
+    ("10.200.1.0/33", "is not an IPv4 network"),
+    ("10.200.1.5/24", "has host bits set"),
+    ("fd00::/64", "is IPv6"),
+])
+def test_address_in_a_bad_network(network, message):
+    with pytest.raises(AnsibleFilterError, match="distcc_network_cidr.*" + message.replace("(", ".")):
+        distcc_address_in(["10.200.1.3"], network)
+
+
+def test_address_in_needs_a_list():
+    with pytest.raises(AnsibleFilterError, match="takes a list of addresses"):
+        distcc_address_in("10.200.1.3", "10.200.1.0/24")
 
 
 @pytest.mark.parametrize(
