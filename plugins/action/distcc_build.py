@@ -27,7 +27,7 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import stranded
+from ansible_collections.distrant.distcc.plugins.module_utils._build import TreeState, stranded
 
 display = Display()
 
@@ -63,7 +63,7 @@ class ActionModule(ActionBase):
     def _peek(self, job_file, chdir):
         """(job, progress) from one shell round trip: the async job file, the progress file (None if absent)."""
         command = "cat %s 2>/dev/null || echo %s; echo; echo %s; cat %s 2>/dev/null" % (
-            shlex.quote(job_file), MISSING, MARK, self._shell_path(chdir.rstrip("/") + "/.distrant/progress.json"))
+            shlex.quote(job_file), MISSING, MARK, self._shell_path(chdir.rstrip("/") + "/" + TreeState.relative("progress")))
         res = self._low_level_execute_command(command, sudoable=True)
         job_text, dummy, progress_text = res.get("stdout", "").partition(MARK)
         if job_text.strip() == MISSING:

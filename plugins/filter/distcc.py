@@ -8,11 +8,11 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_cpus_v2
+from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     PolicyError,
     effective_cpus,
     host_list,
-    parse_cgroup_quota,
     worker_jobs,
 )
 
@@ -110,14 +110,13 @@ def distcc_address_in(addresses, network):
 def distcc_effective_cpus(vcpus, cgroup_cpu_text=None):
     """vCPUs capped by a cgroup quota, given as the text of cpu.max or 'quota period' (v1)."""
     try:
-        quota, period = parse_cgroup_quota(cgroup_cpu_text)
-        return effective_cpus(vcpus, quota, period)
+        return effective_cpus(vcpus, quota_cpus_v2(cgroup_cpu_text))
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_effective_cpus: %s" % exc)
 
 
 def distcc_worker_jobs(cpus):
-    """Jobs a worker's distccd accepts (and its /LIMIT) for its effective CPUs (module_utils._policy)."""
+    """Jobs a worker's distccd accepts (and its /LIMIT) for its effective CPUs (plugin_utils._policy)."""
     try:
         return worker_jobs(effective_cpus(cpus))
     except PolicyError as exc:
@@ -125,7 +124,7 @@ def distcc_worker_jobs(cpus):
 
 
 def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=False):
-    """DISTCC_HOSTS and make -j for a master and its workers (see module_utils._policy)."""
+    """DISTCC_HOSTS and make -j for a master and its workers (see plugin_utils._policy)."""
     try:
         return host_list(workers, master_cpus, lzo=lzo, localhost=localhost, pump=pump)
     except PolicyError as exc:

@@ -92,7 +92,7 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.distrant.distcc.plugins.module_utils._vagrant import (
+from ansible_collections.distrant.distcc.plugins.plugin_utils._vagrant import (
     VagrantOutputError,
     connection_vars,
     error_message,

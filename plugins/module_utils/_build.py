@@ -31,6 +31,33 @@ KNOWN_OPTIONS = ("lzo", "cpp", "down", "auth")
 MAX_JOBS = 4096
 
 
+class TreeState:
+    """The build's own files inside the tree, ``<chdir>/.distrant/`` (the one owner of this layout).
+
+    distcc_build writes them; its action plugin polls the progress file; tests read them.
+    """
+
+    DIR = ".distrant"
+    FILES = {
+        "lock": "build.lock",  # flock'ed by the running build, holds its pid and start time
+        "progress": "progress.json",  # objects so far, per host, rewritten while make runs
+        "client_log": "client.log",  # DISTCC_LOG of the build
+        "make_log": "make.log",  # make's output
+        "include_server_log": "include_server.log",  # pump mode's include server
+    }
+
+    def __init__(self, chdir):
+        self.dir = os.path.join(chdir, self.DIR)
+
+    def path(self, name):
+        return os.path.join(self.dir, self.FILES[name])
+
+    @classmethod
+    def relative(cls, name):
+        """The file's path relative to the tree, e.g. '.distrant/progress.json'."""
+        return cls.DIR + "/" + cls.FILES[name]
+
+
 def _refuse(word, why):
     raise HostsError("DISTCC_HOSTS entry %r: %s" % (word, why))
 
@@ -114,9 +141,14 @@ def is_kernel_tree(path):
         os.path.join(path, "scripts", "Kbuild.include"))
 
 
+def make_jobs(limits):
+    """make -j for hosts with these job limits: their sum, at least 1 (the one owner of this rule)."""
+    return max(1, sum(limits))
+
+
 def auto_jobs(entries):
-    """make -j for a host list: the sum of every host's job limit (1 with no hosts)."""
-    return max(1, sum(entry["limit"] for entry in entries))
+    """make -j for a parsed host list: the sum of every host's job limit (1 with no hosts)."""
+    return make_jobs(entry["limit"] for entry in entries)
 
 
 # Lines of distcc 3.4's client log (DISTCC_LOG, info level), per process id.

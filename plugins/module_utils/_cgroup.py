@@ -138,6 +138,8 @@ def quota_cpus_v1(quota, period):
 
 
 def quota_cpus_v2(text):
+    """CPUs of a quota written as cgroup v2's cpu.max ("max 100000", "160000 100000") or as v1's
+    "quota period" ("-1 100000": none); None when there is none."""
     fields = (text or "").split()
     if len(fields) != 2 or fields[0] == "max":
         return None

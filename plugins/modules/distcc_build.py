@@ -373,6 +373,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     ClientLog,
     MAX_JOBS,
     HostsError,
+    TreeState,
     auto_jobs,
     backoff_hosts,
     distributable,
@@ -384,7 +385,6 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
 
-STATE_DIR = ".distrant"
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # what GNU make reads, in its order
 TAIL_LINES = 40
 PROGRESS_EVERY = 2.0
@@ -424,8 +424,7 @@ def _make_value(module, chdir, target):
     return out.strip().splitlines()[-1] if rc == 0 and out.strip() else ""
 
 
-def _lock(module, state):
-    path = os.path.join(state, "build.lock")
+def _lock(module, path):
     handle = open(path, "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -453,34 +452,38 @@ def _write_progress(path, data):
     os.rename(tmp, path)
 
 
-def _pump_mode(module, entries):
-    """Resolve the pump option against the host list; fail before anything runs."""
-    value = module.params["pump"]
+class PlanError(Exception):
+    """Parameters the build cannot run with; the message says what to fix. Nothing was changed."""
+
+
+def _pump_mode(params, entries, pump_installed):
+    """Resolve the pump option against the host list, before anything runs."""
+    value = params["pump"]
     if isinstance(value, str) and value.strip().lower() == "auto":
         wanted = None
     else:
         try:
             wanted = boolean(value, strict=True)
         except TypeError:
-            module.fail_json(msg="pump must be auto, true or false, got %r" % (value,))
-    if not module.params["distcc"]:
+            raise PlanError("pump must be auto, true or false, got %r" % (value,))
+    if not params["distcc"]:
         if wanted:
-            module.fail_json(msg="pump: true needs distcc; a local build (distcc: false) has nothing to pump")
+            raise PlanError("pump: true needs distcc; a local build (distcc: false) has nothing to pump")
         return False
     cpp = [e["raw"] for e in entries if "cpp" in e["options"]]
     no_lzo = [e["raw"] for e in entries if "cpp" in e["options"] and "lzo" not in e["options"]]
     if no_lzo:
-        module.fail_json(msg="host %s has ,cpp without ,lzo: distcc's pump mode needs both (it would compile "
-                             "everything locally); write it as HOST/LIMIT,cpp,lzo" % ", ".join(no_lzo))
+        raise PlanError("host %s has ,cpp without ,lzo: distcc's pump mode needs both (it would compile "
+                        "everything locally); write it as HOST/LIMIT,cpp,lzo" % ", ".join(no_lzo))
     if wanted and not cpp:
-        module.fail_json(msg="pump: true but no host has the ,cpp option; list the workers as HOST/LIMIT,cpp,lzo "
-                             "(the distcc_master role does with distcc_master_pump: true)")
+        raise PlanError("pump: true but no host has the ,cpp option; list the workers as HOST/LIMIT,cpp,lzo "
+                        "(the distcc_master role does with distcc_master_pump: true)")
     if wanted is False or not cpp:
         return False
     try:
-        check_installed(module.params["pump_path"])
+        pump_installed(params["pump_path"])
     except PumpError as exc:
-        module.fail_json(msg="%s. Nothing was changed." % exc)
+        raise PlanError("%s. Nothing was changed." % exc)
     return True
 
 
@@ -582,251 +585,290 @@ def _remote_share(counts):
     return round(counts["remote_objects"] / float(distributable(counts)), 4) if distributable(counts) > 0 else None
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            chdir=dict(type="path", required=True),
-            target=dict(type="str"),
-            jobs=dict(type="raw", default="auto"),
-            hosts=dict(type="str"),
-            hosts_file=dict(type="path", default="/etc/distcc/hosts"),
-            compiler=dict(type="str", default="gcc"),
-            clean=dict(type="str", default="none", choices=["none", "clean", "distclean"]),
-            distcc=dict(type="bool", default=True),
-            env=dict(type="dict", default={}),
-            timeout=dict(type="int", default=3600),
-            io_timeout=dict(type="int", default=60),
-            prepare=dict(type="list", elements="str"),
-            backoff_period=dict(type="int", default=10),
-            min_remote_share=dict(type="float", default=0.0),
-            pump=dict(type="raw", default="auto"),
-            pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
-            artifact=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    chdir = params["chdir"]
-    if not any(os.path.isfile(os.path.join(chdir, name)) for name in MAKEFILES):
-        module.fail_json(msg="chdir %s is not a source tree make can build (no %s there); point it at the unpacked "
-                             "tree" % (chdir, ", ".join(MAKEFILES)))
-    kernel = is_kernel_tree(chdir)
+ARGUMENT_SPEC = dict(
+    chdir=dict(type="path", required=True),
+    target=dict(type="str"),
+    jobs=dict(type="raw", default="auto"),
+    hosts=dict(type="str"),
+    hosts_file=dict(type="path", default="/etc/distcc/hosts"),
+    compiler=dict(type="str", default="gcc"),
+    clean=dict(type="str", default="none", choices=["none", "clean", "distclean"]),
+    distcc=dict(type="bool", default=True),
+    env=dict(type="dict", default={}),
+    timeout=dict(type="int", default=3600),
+    io_timeout=dict(type="int", default=60),
+    prepare=dict(type="list", elements="str"),
+    backoff_period=dict(type="int", default=10),
+    min_remote_share=dict(type="float", default=0.0),
+    pump=dict(type="raw", default="auto"),
+    pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
+    artifact=dict(type="path"),
+)
+
+
+def _check_numbers(params):
     if params["timeout"] < 1:
-        module.fail_json(msg="timeout must be at least 1 second, got %d" % params["timeout"])
+        raise PlanError("timeout must be at least 1 second, got %d" % params["timeout"])
     if params["io_timeout"] < 1:
-        module.fail_json(msg="io_timeout must be at least 1 second, got %d" % params["io_timeout"])
+        raise PlanError("io_timeout must be at least 1 second, got %d" % params["io_timeout"])
     if params["backoff_period"] < 0:
-        module.fail_json(msg="backoff_period must be 0 (no backoff) or more seconds, got %d" % params["backoff_period"])
+        raise PlanError("backoff_period must be 0 (no backoff) or more seconds, got %d" % params["backoff_period"])
     if not 0.0 <= params["min_remote_share"] <= 1.0:
-        module.fail_json(msg="min_remote_share must be between 0 and 1 (a share of the objects), got %s"
-                         % params["min_remote_share"])
+        raise PlanError("min_remote_share must be between 0 and 1 (a share of the objects), got %s"
+                        % params["min_remote_share"])
     if params["min_remote_share"] > 0 and not params["distcc"]:
-        module.fail_json(msg="min_remote_share %s needs distcc; a local build (distcc: false) compiles nothing remotely"
-                         % params["min_remote_share"])
+        raise PlanError("min_remote_share %s needs distcc; a local build (distcc: false) compiles nothing remotely"
+                        % params["min_remote_share"])
     if any(not isinstance(v, (str, int, float, bool)) for v in params["env"].values()):
-        module.fail_json(msg="env values must be strings or numbers")
+        raise PlanError("env values must be strings or numbers")
 
-    hosts_text = ""
-    entries = []
-    if params["distcc"]:
-        if params["hosts"] is not None:
-            hosts_text = params["hosts"]
-        else:
-            if not os.path.isfile(params["hosts_file"]):
-                module.fail_json(msg="hosts_file %s does not exist; give hosts, or run the distcc_master role first"
-                                 % params["hosts_file"])
-            hosts_text = _read(params["hosts_file"])
-        try:
-            entries = parse_hosts(hosts_text)
-        except HostsError as exc:
-            module.fail_json(msg=str(exc))
-        if not entries:
-            module.fail_json(msg="no distcc hosts: %s is empty; list hosts, or build with distcc=false"
-                             % ("hosts" if params["hosts"] is not None else params["hosts_file"]))
 
-    pump = _pump_mode(module, entries)
-    # Outside pump mode (and while the prepare targets are made) no host may carry ,cpp:
-    # without an include server distcc would warn and preprocess on the master for each compile.
-    hosts_text = " ".join(e["raw"] for e in entries) if pump else without_cpp(entries)
-    plain_hosts = without_cpp(entries)
+def _host_entries(params):
+    """The parsed host list (hosts, else hosts_file); [] for a local build."""
+    if not params["distcc"]:
+        return []
+    if params["hosts"] is not None:
+        text = params["hosts"]
+    else:
+        if not os.path.isfile(params["hosts_file"]):
+            raise PlanError("hosts_file %s does not exist; give hosts, or run the distcc_master role first"
+                            % params["hosts_file"])
+        text = _read(params["hosts_file"])
+    try:
+        entries = parse_hosts(text)
+    except HostsError as exc:
+        raise PlanError(str(exc))
+    if not entries:
+        raise PlanError("no distcc hosts: %s is empty; list hosts, or build with distcc=false"
+                        % ("hosts" if params["hosts"] is not None else params["hosts_file"]))
+    return entries
 
+
+def _jobs(params, entries, host_cpus):
     jobs = params["jobs"]
     if jobs in (None, "", "auto"):
-        jobs = auto_jobs(entries) if params["distcc"] else _effective_cpus()
-    else:
-        try:
-            jobs = int(jobs)
-        except (TypeError, ValueError):
-            module.fail_json(msg="jobs must be an integer from 1 to %d or 'auto', got %r" % (MAX_JOBS, params["jobs"]))
-        if not 1 <= jobs <= MAX_JOBS:
-            module.fail_json(msg="jobs must be an integer from 1 to %d or 'auto', got %d (GNU make deadlocks with "
-                                 "tens of thousands of jobs)" % (MAX_JOBS, jobs))
-    if jobs > MAX_JOBS:
-        module.fail_json(msg="jobs: auto gives %d, the sum of the host list's limits, more than %d; give the hosts "
-                             "smaller /LIMITs or set jobs" % (jobs, MAX_JOBS))
+        jobs = auto_jobs(entries) if params["distcc"] else host_cpus()
+        if jobs > MAX_JOBS:
+            raise PlanError("jobs: auto gives %d, the sum of the host list's limits, more than %d; give the hosts "
+                            "smaller /LIMITs or set jobs" % (jobs, MAX_JOBS))
+        return jobs
+    try:
+        jobs = int(jobs)
+    except (TypeError, ValueError):
+        raise PlanError("jobs must be an integer from 1 to %d or 'auto', got %r" % (MAX_JOBS, params["jobs"]))
+    if not 1 <= jobs <= MAX_JOBS:
+        raise PlanError("jobs must be an integer from 1 to %d or 'auto', got %d (GNU make deadlocks with "
+                        "tens of thousands of jobs)" % (MAX_JOBS, jobs))
+    return jobs
 
+
+def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
+    """Everything decided before anything runs, from the parameters and the tree's files.
+
+    Returns the commands, the host lists, the environment and the tree's state files; raises
+    PlanError (nothing changed) for parameters the build cannot run with. Reads files only, so
+    that unit tests call it on a directory of their own.
+    """
+    chdir = params["chdir"]
+    if not any(os.path.isfile(os.path.join(chdir, name)) for name in MAKEFILES):
+        raise PlanError("chdir %s is not a source tree make can build (no %s there); point it at the unpacked "
+                        "tree" % (chdir, ", ".join(MAKEFILES)))
+    _check_numbers(params)
+    entries = _host_entries(params)
+    pump = _pump_mode(params, entries, pump_installed)
+    jobs = _jobs(params, entries, host_cpus)
+    kernel = is_kernel_tree(chdir)
     prepare = params["prepare"]
     if prepare is None:
         prepare = ["prepare"] if kernel else []
     # "[]" is an empty list written as key=value (prepare=[]): it names no target.
     prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
-
     compiler_cc = ("distcc %s" % params["compiler"]) if params["distcc"] else params["compiler"]
     cmd = ["make", "-j%d" % jobs, "CC=%s" % compiler_cc]
     prepare_cmd = cmd + prepare if prepare else None
     if params["target"]:
         cmd.extend(params["target"].split())
-    result = dict(changed=False, cmd=cmd, prepare_cmd=prepare_cmd, stdout_lines=[])
-    if module.check_mode:
-        steps = (["make %s" % params["clean"]] if params["clean"] != "none" else []) + \
-                ([" ".join(prepare_cmd)] if prepare_cmd else []) + [" ".join(cmd)]
-        result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
-                      % (", then ".join(steps), chdir, hosts_text, " in pump mode" if pump else ""))
-        module.exit_json(**result)
-
-    state = os.path.join(chdir, STATE_DIR)
-    try:
-        os.makedirs(state, exist_ok=True)
-    except OSError as exc:
-        module.fail_json(msg="cannot create %s: %s (is chdir writable by this user?)" % (state, exc))
-    lock = _lock(module, state)
-    client_log = os.path.join(state, "client.log")
-    make_log = os.path.join(state, "make.log")
-    progress_file = os.path.join(state, "progress.json")
-    for path in (client_log, progress_file):
-        if os.path.exists(path):
-            os.unlink(path)
-
+    state = TreeState(chdir)
     env = {k: str(v) for k, v in params["env"].items()}
     env.setdefault("DISTCC_IO_TIMEOUT", str(params["io_timeout"]))
     env.setdefault("DISTCC_BACKOFF_PERIOD", str(params["backoff_period"]))
-    env.update(DISTCC_LOG=client_log, DISTCC_HOSTS=hosts_text, LC_ALL="C")
-    if not params["distcc"]:
-        env["DISTCC_HOSTS"] = ""
-    backoff_period = int(env["DISTCC_BACKOFF_PERIOD"]) if env["DISTCC_BACKOFF_PERIOD"].isdigit() else params["backoff_period"]
-    backoff_at_start = _clear_backoff(env, entries, backoff_period) if params["distcc"] else []
+    # Outside pump mode (and while the prepare targets are made) no host may carry ,cpp:
+    # without an include server distcc would warn and preprocess on the master for each compile.
+    hosts_text = " ".join(e["raw"] for e in entries) if pump else without_cpp(entries)
+    env.update(DISTCC_LOG=state.path("client_log"), DISTCC_HOSTS=hosts_text if params["distcc"] else "", LC_ALL="C")
+    backoff = env["DISTCC_BACKOFF_PERIOD"]
+    return dict(
+        chdir=chdir, kernel=kernel, entries=entries, pump=pump, jobs=jobs, prepare=prepare, cmd=cmd,
+        prepare_cmd=prepare_cmd, env=env, state=state,
+        prepare_hosts=without_cpp(entries) if params["distcc"] else "",
+        backoff_period=int(backoff) if backoff.isdigit() else params["backoff_period"],
+    )
 
+
+def _clean(module, params, chdir):
+    """make clean or distclean (keeping .config through distclean), before the timed build."""
+    config = os.path.join(chdir, ".config")
+    saved = _read(config) if params["clean"] == "distclean" and os.path.exists(config) else None
+    rc, out, err = module.run_command(["make", params["clean"]], cwd=chdir)
+    if rc != 0:
+        module.fail_json(msg="make %s failed (rc %d)" % (params["clean"], rc), rc=rc,
+                         stdout_lines=(out + err).splitlines()[-TAIL_LINES:])
+    if saved is not None:
+        with open(config, "w") as handle:
+            handle.write(saved)
+
+
+def run(module, params, p):
+    """Lock the tree, clean it, make the prepare targets then the build (with the include server in
+    pump mode) under the timeout, keeping the progress file current; returns what was measured."""
+    state = p["state"]
+    try:
+        os.makedirs(state.dir, exist_ok=True)
+    except OSError as exc:
+        module.fail_json(msg="cannot create %s: %s (is chdir writable by this user?)" % (state.dir, exc))
+    lock = _lock(module, state.path("lock"))
+    for name in ("client_log", "progress"):
+        if os.path.exists(state.path(name)):
+            os.unlink(state.path(name))
+    backoff_at_start = _clear_backoff(p["env"], p["entries"], p["backoff_period"]) if params["distcc"] else []
     if params["clean"] != "none":
-        config = os.path.join(chdir, ".config")
-        saved = _read(config) if params["clean"] == "distclean" and os.path.exists(config) else None
-        rc, out, err = module.run_command(["make", params["clean"]], cwd=chdir)
-        if rc != 0:
-            module.fail_json(msg="make %s failed (rc %d)" % (params["clean"], rc), rc=rc, stdout_lines=(out + err).splitlines()[-TAIL_LINES:])
-        if saved is not None:
-            with open(config, "w") as handle:
-                handle.write(saved)
+        _clean(module, params, p["chdir"])
 
-    started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    measured = dict(started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), backoff_at_start=backoff_at_start,
+                    prepare_seconds=0.0, failed_in_prepare=False, rc=0, pump_messages="")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = _host_cpu_used()
-    progress = _Progress(progress_file, client_log, params["distcc"])
+    progress = _Progress(state.path("progress"), state.path("client_log"), params["distcc"])
     deadline = progress.start + params["timeout"]
     outputs = []
-    include_server = None
-    pump_env = {}
-    pump_messages = ""
-    prepare_seconds = 0.0
-    failed_in_prepare = False
-    rc = 0
 
     def make(argv, extra_env):
         # make runs under coreutils' timeout (TERM, then KILL 20 s later) for what is left of
         # the build's time; the progress thread keeps the progress file current meanwhile.
         left = max(1, int(math.ceil(deadline - time.monotonic())))
-        code, out, err = module.run_command(["timeout", "--kill-after=20", str(left)] + argv, cwd=chdir,
-                                            environ_update=dict(env, **extra_env))
+        code, out, err = module.run_command(["timeout", "--kill-after=20", str(left)] + argv, cwd=p["chdir"],
+                                            environ_update=dict(p["env"], **extra_env))
         outputs.append(out + err)
         return code
 
     with progress:
-        if prepare_cmd:
-            rc = make(prepare_cmd, {"DISTCC_HOSTS": plain_hosts if params["distcc"] else ""})
-            prepare_seconds = time.monotonic() - progress.start
-            failed_in_prepare = rc != 0
+        if p["prepare_cmd"]:
+            measured["rc"] = make(p["prepare_cmd"], {"DISTCC_HOSTS": p["prepare_hosts"]})
+            measured["prepare_seconds"] = time.monotonic() - progress.start
+            measured["failed_in_prepare"] = measured["rc"] != 0
         progress.phase = "build"
-        if rc == 0 and pump:
+        include_server, pump_env = None, {}
+        if measured["rc"] == 0 and p["pump"]:
             include_server = IncludeServer(params["pump_path"])
             try:
                 pump_env = include_server.start()
             except PumpError as exc:
                 lock.close()
                 module.fail_json(msg="%s. Nothing was built." % exc)
-        if rc == 0:
+        if measured["rc"] == 0:
             try:
-                rc = make(cmd, pump_env)
+                measured["rc"] = make(p["cmd"], pump_env)
             finally:
                 if include_server is not None:
-                    pump_messages = include_server.stop()
-    wall = time.monotonic() - progress.start
+                    measured["pump_messages"] = include_server.stop()
+    measured["wall"] = time.monotonic() - progress.start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_after = _host_cpu_used()
-    timed_out = rc in (124, 137)
-    with open(make_log, "w") as handle:
+    measured.update(user=after.ru_utime - before.ru_utime, sys=after.ru_stime - before.ru_stime,
+                    host_cpu=host_after - host_before if None not in (host_before, host_after) else None,
+                    timed_out=measured["rc"] in (124, 137))
+    with open(state.path("make_log"), "w") as handle:
         handle.write("".join(outputs))
-    if pump:
-        with open(os.path.join(state, "include_server.log"), "w") as handle:
-            handle.write(pump_messages)
-    counts = progress.final()
-    tail = _tail(make_log)
+    if p["pump"]:
+        with open(state.path("include_server_log"), "w") as handle:
+            handle.write(measured["pump_messages"])
+    measured["counts"] = progress.final()
+    lock.seek(0)
+    lock.truncate()
+    lock.close()
+    return measured
+
+
+def facts(params, p, measured, make_value):
+    """The distcc_build facts of a finished build (make_value(target): a value the tree's Makefile prints)."""
+    counts = measured["counts"]
+    chdir = p["chdir"]
     artifact = params["artifact"]
-    if artifact is None and kernel:
-        artifact = _make_value(module, chdir, "image_name") or "vmlinux"
+    if artifact is None and p["kernel"]:
+        artifact = make_value("image_name") or "vmlinux"
     artifact = os.path.join(chdir, artifact) if artifact else None
     marker = _read(os.path.join(chdir, ".distrant-config-target")).strip()
-    share = _remote_share(counts) if params["distcc"] else None
-    facts = dict(
-        wall_seconds=round(wall, 2),
-        prepare_seconds=round(prepare_seconds, 2),
-        prepare_targets=prepare,
-        user_seconds=round(after.ru_utime - before.ru_utime, 2),
-        sys_seconds=round(after.ru_stime - before.ru_stime, 2),
-        host_cpu_seconds=round(host_after - host_before, 2) if None not in (host_before, host_after) else None,
-        jobs=jobs,
-        hosts=env["DISTCC_HOSTS"],
-        backoff_period=backoff_period,
-        backoff_at_start=backoff_at_start,
+    return dict(
+        wall_seconds=round(measured["wall"], 2),
+        prepare_seconds=round(measured["prepare_seconds"], 2),
+        prepare_targets=p["prepare"],
+        user_seconds=round(measured["user"], 2),
+        sys_seconds=round(measured["sys"], 2),
+        host_cpu_seconds=round(measured["host_cpu"], 2) if measured["host_cpu"] is not None else None,
+        jobs=p["jobs"],
+        hosts=p["env"]["DISTCC_HOSTS"],
+        backoff_period=p["backoff_period"],
+        backoff_at_start=measured["backoff_at_start"],
         jobs_per_host=counts["jobs_per_host"],
         remote_objects=counts["remote_objects"],
-        remote_share=share,
+        remote_share=_remote_share(counts) if params["distcc"] else None,
         local_reasons=counts["local_reasons"],
         local_fallbacks=counts["local_fallbacks"],
         failed_remote=counts["failed_remote"],
         objects=counts["objects"],
-        pump=pump,
+        pump=p["pump"],
         remote_preprocessed=counts["remote_preprocessed"],
         pump_fallbacks=counts["pump_fallbacks"],
         pump_switched_off=counts["pump_switched_off"],
-        rc=rc,
+        rc=measured["rc"],
         artifact=artifact,
         artifact_bytes=(os.path.getsize(artifact) if os.path.isfile(artifact) else 0) if artifact else None,
-        kernel_version=_make_value(module, chdir, "kernelversion") if kernel else None,
-        config=(marker or "unknown") if kernel else (marker or None),
+        kernel_version=make_value("kernelversion") if p["kernel"] else None,
+        config=(marker or "unknown") if p["kernel"] else (marker or None),
         distcc=params["distcc"],
-        started_at=started_at,
-        client_log=client_log,
-        make_log=make_log,
+        started_at=measured["started_at"],
+        client_log=p["state"].path("client_log"),
+        make_log=p["state"].path("make_log"),
     )
-    lock.seek(0)
-    lock.truncate()
-    lock.close()
-    result.update(changed=True, stdout_lines=tail, ansible_facts=dict(distcc_build=facts))
-    warning = _stranded_warning(counts, entries, client_log) if params["distcc"] else None
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    try:
+        p = plan(params)
+    except PlanError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=False, cmd=p["cmd"], prepare_cmd=p["prepare_cmd"], stdout_lines=[])
+    if module.check_mode:
+        steps = (["make %s" % params["clean"]] if params["clean"] != "none" else []) + \
+                ([" ".join(p["prepare_cmd"])] if p["prepare_cmd"] else []) + [" ".join(p["cmd"])]
+        result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
+                      % (", then ".join(steps), p["chdir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else ""))
+        module.exit_json(**result)
+
+    measured = run(module, params, p)
+    build = facts(params, p, measured, lambda target: _make_value(module, p["chdir"], target))
+    counts = measured["counts"]
+    result.update(changed=True, stdout_lines=_tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
+    warning = _stranded_warning(counts, p["entries"], build["client_log"]) if params["distcc"] else None
     if warning:
         module.warn(warning)
-    if timed_out:
-        module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it" % params["timeout"],
-                         rc=rc, **result)
+    rc = measured["rc"]
+    if measured["timed_out"]:
+        module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it"
+                         % params["timeout"], rc=rc, **result)
     if rc != 0:
         module.fail_json(msg="make %sfailed (rc %d) in %s; the tree is as make left it, see the last lines below and %s"
-                         % ("%s (the prepare step) " % " ".join(prepare) if failed_in_prepare else "", rc, chdir, make_log),
-                         rc=rc, **result)
+                         % ("%s (the prepare step) " % " ".join(p["prepare"]) if measured["failed_in_prepare"] else "",
+                            rc, p["chdir"], build["make_log"]), rc=rc, **result)
+    share = build["remote_share"]
     if params["min_remote_share"] > 0 and share is not None and share < params["min_remote_share"]:
         module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "
                              "less than min_remote_share %s; on the master: %s. The build itself succeeded; see %s"
-                         % (counts["remote_objects"], distributable(counts),
-                            100 * share, params["min_remote_share"],
+                         % (counts["remote_objects"], distributable(counts), 100 * share, params["min_remote_share"],
                             ", ".join("%s %d" % item for item in sorted(counts["local_reasons"].items())) or "none",
-                            client_log), remote_share_failed=True, **result)
+                            build["client_log"]), remote_share_failed=True, **result)
     module.exit_json(**result)
 
 

@@ -1,6 +1,6 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Sizing policy of a distcc farm, shared by the filter plugins and the build module.
+"""Sizing policy of a distcc farm, on the controller (the filter plugins use it).
 
 distcc's manual: run about twice as many jobs as there are remote CPUs, and leave
 localhost out of DISTCC_HOSTS when the master has less than a fifth of the cluster's CPU
@@ -10,6 +10,10 @@ localhost, so localhost is listed only above a fifth; in pump mode too (there th
 master has CPU to spare, but on the 1+4 topology giving it a compile slot saturated it
 and made the build slower: 71.4 s against 68.5 s for the workers alone). CPU counts come from the
 cgroup quota when there is one: a container's nproc reports the host's cores.
+
+Each rule has one owner: the cgroup quota is read and parsed in module_utils._cgroup, make's
+-j for a host list (the sum of the hosts' limits, within MAX_JOBS) is module_utils._build's
+make_jobs, used here and by distcc_build on the host.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import math
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS
+from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, make_jobs
 
 # More CPUs than any machine has (Linux's default NR_CPUS is 8192; jobs are capped at MAX_JOBS).
 MAX_CPUS = 4096
@@ -32,35 +36,22 @@ class PolicyError(ValueError):
     """Input that the policy cannot size a farm from; the message says what to fix."""
 
 
-def effective_cpus(vcpus, quota_us=None, period_us=None):
-    """CPUs a host can really use: its vCPUs, capped by a cgroup CPU quota if any.
-
-    ``quota_us``/``period_us`` are cgroup v1 ``cpu.cfs_quota_us``/``cpu.cfs_period_us``
-    or the two fields of cgroup v2 ``cpu.max`` (``max`` or -1 means no quota).
-    """
+def effective_cpus(vcpus, quota_cpus=None):
+    """CPUs a host can really use: its vCPUs (validated), capped by a cgroup CPU quota in CPUs if any
+    (module_utils._cgroup reads and parses the quota)."""
     try:
         cpus = float(vcpus)
     except (TypeError, ValueError):
         raise PolicyError("vcpus must be a number, got %r" % (vcpus,))
     if not 0 < cpus <= MAX_CPUS:
         raise PolicyError("vcpus must be a number above 0 and at most %d, got %r" % (MAX_CPUS, vcpus))
-    if quota_us in (None, "", "max") or period_us in (None, "", "max"):
+    if quota_cpus is None:
         return cpus
     try:
-        quota, period = float(quota_us), float(period_us)
+        quota = float(quota_cpus)
     except (TypeError, ValueError):
-        raise PolicyError("cgroup quota/period must be numbers, got %r/%r" % (quota_us, period_us))
-    if quota <= 0 or period <= 0:
-        return cpus
-    return min(cpus, quota / period)
-
-
-def parse_cgroup_quota(text):
-    """Parse ``cpu.max`` ("max 100000", "160000 100000") or v1 "quota period" text."""
-    fields = (text or "").split()
-    if len(fields) != 2:
-        return None, None
-    return fields[0], fields[1]
+        raise PolicyError("the cgroup quota must be a number of CPUs, got %r" % (quota_cpus,))
+    return min(cpus, quota) if quota > 0 else cpus
 
 
 def worker_jobs(cpus):
@@ -159,7 +150,7 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     return {
         "hosts": hosts,
         "distcc_hosts": " ".join(hosts),
-        "make_jobs": remote_slots + local_slots,
+        "make_jobs": make_jobs([remote_slots, local_slots]),
         "localhost": use_local,
         "localhost_slots": local_slots,
         "master_share": round(share, 4),

@@ -4,37 +4,43 @@ import re
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._policy import (
+from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     PolicyError,
     effective_cpus,
     host_list,
-    parse_cgroup_quota,
     worker_jobs,
 )
+from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, auto_jobs, make_jobs
+from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_cpus_v2
 
 
 @pytest.mark.parametrize(
-    "vcpus, quota, period, expected",
+    "vcpus, cpu_text, expected",
     [
-        (2, None, None, 2.0),
-        (2, "160000", "100000", 1.6),  # docker --cpus 1.6, cgroup v1
-        (2, "40000", "100000", 0.4),
-        (2, "-1", "100000", 2.0),  # v1: no quota
-        (2, "max", "100000", 2.0),  # v2: no quota
-        (2, "400000", "100000", 2.0),  # quota above the cores: the cores win
-        (64, None, None, 64.0),
+        (2, None, 2.0),
+        (2, "160000 100000", 1.6),  # docker --cpus 1.6, cgroup v1 quota and period
+        (2, "40000 100000", 0.4),
+        (2, "-1 100000", 2.0),  # v1: no quota
+        (2, "max 100000", 2.0),  # v2: no quota
+        (2, "400000 100000", 2.0),  # quota above the cores: the cores win
+        (64, "", 64.0),
     ],
 )
-def test_effective_cpus(vcpus, quota, period, expected):
-    assert effective_cpus(vcpus, quota, period) == pytest.approx(expected)
+def test_effective_cpus_with_the_quota_cgroup_parses(vcpus, cpu_text, expected):
+    assert effective_cpus(vcpus, quota_cpus_v2(cpu_text)) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [("max 100000", ("max", "100000")), ("160000 100000", ("160000", "100000")), ("", (None, None)), (None, (None, None))],
-)
-def test_parse_cgroup_quota(text, expected):
-    assert parse_cgroup_quota(text) == expected
+def test_effective_cpus_refuses_a_quota_that_is_not_a_number():
+    with pytest.raises(PolicyError, match="the cgroup quota must be a number of CPUs"):
+        effective_cpus(2, "lots")
+
+
+def test_one_make_jobs_rule_for_the_policy_and_the_build_module():
+    # the policy's make -j and distcc_build's auto jobs for the same host list agree
+    farm = host_list([{"address": "10.200.1.3", "cpus": 2}, {"address": "10.200.1.4", "cpus": 1.6}], 0.4, pump=True)
+    entries = [{"limit": int(h.split("/")[1].split(",")[0])} for h in farm["hosts"]]
+    assert farm["make_jobs"] == auto_jobs(entries) == 8
+    assert make_jobs([]) == 1 and make_jobs([MAX_JOBS]) == MAX_JOBS
 
 
 @pytest.mark.parametrize("cpus, expected", [(0.4, 2), (1, 2), (1.6, 4), (4, 8), (64, 128)])

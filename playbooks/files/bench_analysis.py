@@ -1,0 +1,184 @@
+"""The analysis half of the benchmark report: runs summarised per setup, the scaling model and its checks.
+
+bench_report.py reads the raw measurements and writes what analyse() returns; bench_render.py
+draws it (Markdown, SVG). See bench_report.py for what the numbers mean.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+MODEL_WORKERS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 1) if values else None
+
+
+def cpu_spent(run, host, master=None):
+    if host == master and run.get("host_cpu_seconds") is not None:
+        return run["host_cpu_seconds"]  # read by the module around the timed job itself
+    before, after = run.get("cpu_before", {}).get(host), run.get("cpu_after", {}).get(host)
+    return after - before if before is not None and after is not None else None
+
+
+STRANDED = ("backoff", "connection_failed", "remote_failed", "discrepancy")
+
+
+def stranded(run):
+    """Objects a run compiled on the master for another reason than a localhost slot or distcc's own rules."""
+    return sum(n for reason, n in (run.get("local_reasons") or {}).items() if reason in STRANDED)
+
+
+def summarize(setup, all_runs, hosts):
+    """One setup's numbers from its runs; runs the module refused (min_remote_share) are counted apart."""
+    runs = [r for r in all_runs if not r.get("refused")] or all_runs
+    refused = [r for r in all_runs if r.get("refused")]
+    walls = sorted(r["wall_seconds"] for r in runs)
+    per_host = {}
+    reasons = {}
+    for run in runs:
+        for host, count in run["jobs_per_host"].items():
+            per_host.setdefault(host, []).append(count)
+        for reason, count in (run.get("local_reasons") or {}).items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    return {
+        "name": setup["name"],
+        "description": setup["description"],
+        "scaling": "workers" in setup,  # a pump-<k>w row, run to check the model
+        "runs": len(runs),
+        "refused_runs": len(refused),
+        "all_refused": not [r for r in all_runs if not r.get("refused")],
+        "refused_messages": [r["refused"] for r in refused],
+        "wall_seconds": walls,
+        "wall_median_seconds": round(statistics.median(walls), 1),
+        "wall_spread_seconds": round(walls[-1] - walls[0], 1),
+        "prepare_median_seconds": median(r.get("prepare_seconds") for r in runs),
+        "jobs": runs[0]["jobs"],
+        "hosts": runs[0]["hosts"],
+        "jobs_per_host": {h: int(statistics.median(c)) for h, c in sorted(per_host.items())},
+        "remote_objects": int(statistics.median(r.get("remote_objects", 0) for r in runs)),
+        "local_reasons": dict(sorted(reasons.items())),  # summed over the runs counted
+        "stranded_objects": sum(stranded(r) for r in runs),
+        "local_fallbacks": sum(r["local_fallbacks"] for r in runs),
+        "failed_remote": sum(r.get("failed_remote", 0) for r in runs),
+        "pump": any(r.get("pump") for r in runs),
+        "remote_preprocessed": int(statistics.median(r.get("remote_preprocessed", 0) for r in runs)),
+        "pump_fallbacks": sum(r.get("pump_fallbacks", 0) for r in runs),
+        "pump_switched_off": sum(1 for r in runs if r.get("pump_switched_off")),
+        "objects": max(r["objects"] for r in runs),  # 0 for a local build: no distcc client log
+        "cpu_seconds_median": {h: median(cpu_spent(r, h, hosts[0]) for r in runs) for h in hosts},
+        "all_ok": all(r["rc"] == 0 for r in runs),
+    }
+
+
+def used_workers(hosts, addresses):
+    """Indexes of the lab's workers that a host list (as the build used it) names."""
+    names = {entry.split("/", 1)[0].split(",", 1)[0].split(":", 1)[0] for entry in hosts.split()}
+    return [i for i, address in enumerate(addresses) if address in names]
+
+
+def model(local, measured, master_cpus, worker_cpus, workers_measured):
+    """Predicted wall time and speedup for 1..64 workers from one workers-only setup."""
+    master_cost = measured["cpu_master"]
+    worker_cost = measured["cpu_workers"]
+    if not master_cost or not worker_cost:
+        return None
+
+    def bound(k):
+        return max(master_cost / master_cpus, worker_cost / (k * worker_cpus))
+
+    # What the build took beyond the CPU bound: the serial part. Negative only when the CPU
+    # counters saw more than the build (e.g. raw data recorded before the module measured the
+    # master itself); kept as it is so that the model reproduces its calibration point.
+    serial = measured["wall"] - bound(workers_measured)
+    points = []
+    for k in sorted(set(MODEL_WORKERS + list(range(1, 9)))):
+        wall = serial + bound(k)
+        points.append({"workers": k, "wall_seconds": round(wall, 1), "speedup": round(local / wall, 2),
+                       "ideal_speedup": round((master_cpus + k * worker_cpus) / master_cpus, 2)})
+    return {
+        "master_cpu_seconds": round(master_cost, 1),
+        "worker_cpu_seconds": round(worker_cost, 1),
+        "serial_seconds": round(serial, 1),
+        "master_bound_from_workers": round(worker_cost * master_cpus / (master_cost * worker_cpus), 1),
+        "max_speedup": round(local / (serial + master_cost / master_cpus), 2),
+        "points": points,
+    }
+
+
+def setups_of(raw, master_cpus, worker_cpus):
+    """Each setup's summary, with the workers it used, its ideal speedup, its speedup and efficiency over local."""
+    names = raw["worker_names"]
+    addresses = raw.get("worker_addresses", [])
+    hosts = [raw["master"]["name"]] + names
+    setups = []
+    for setup in raw["setups"]:
+        runs = [r for r in raw["runs"] if r["setup"] == setup["name"]]
+        if not runs:
+            continue
+        summary = summarize(setup, runs, hosts)
+        used = used_workers(summary["hosts"], addresses) if setup["distcc"] else list(range(len(names)))
+        summary["workers_used"] = len(used)
+        summary["ideal_speedup"] = round((master_cpus + sum(worker_cpus[i] for i in used)) / master_cpus, 2)
+        setups.append(summary)
+    base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
+    for setup in setups:
+        # A setup whose every run was refused has no distributed time to show.
+        counted = base and not setup["all_refused"]
+        setup["speedup"] = round(base / setup["wall_median_seconds"], 2) if counted else None
+        setup["efficiency"] = round(setup["speedup"] / setup["ideal_speedup"], 2) if counted else None
+    return setups, base
+
+
+def calibration(setups, pump, master, names):
+    """The mode's workers-only setup (no localhost, every worker): plain, and auto on a 1+4 lab."""
+    setup = next((s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
+                  and "localhost" not in s["hosts"] and not s["all_refused"]), None)
+    if not setup:
+        return None, None
+    cpu = setup["cpu_seconds_median"]
+    workers = [cpu.get(n) for n in names]
+    return ({"name": setup["name"], "wall": setup["wall_median_seconds"], "cpu_master": cpu.get(master),
+             "cpu_workers": sum(w for w in workers if w) if any(workers) else None}, setup["workers_used"])
+
+
+def model_checks(pump_model, setups):
+    """The pump model's prediction beside each measured scaling row (pump-<k>w)."""
+    if not pump_model:
+        return []
+    predicted = {p["workers"]: p for p in pump_model["points"]}
+    return [{"workers": s["workers_used"], "measured_seconds": s["wall_median_seconds"],
+             "predicted_seconds": predicted[s["workers_used"]]["wall_seconds"],
+             "error": round(predicted[s["workers_used"]]["wall_seconds"] / s["wall_median_seconds"] - 1, 3)}
+            for s in setups if s["scaling"] and s["workers_used"] in predicted]
+
+
+def analyse(raw):
+    """benchmark.json's content from benchmark-raw.json's: the setups, the cluster, the model and its checks."""
+    master = raw["master"]["name"]
+    master_cpus = float(raw["master"]["cpu"]["effective_cpus"])
+    worker_cpus = [float(w["effective_cpus"]) for w in raw["workers"]]
+    names = raw["worker_names"]
+    setups, base = setups_of(raw, master_cpus, worker_cpus)
+    models = {}
+    mean_worker = statistics.mean(worker_cpus) if worker_cpus else 0
+    for mode, pump in (("plain", False), ("pump", True)):
+        point, k0 = calibration(setups, pump, master, names)
+        if base and point and k0:
+            models[mode] = model(base, point, master_cpus, mean_worker, k0)
+            models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
+    first = raw["runs"][0]
+    return {
+        "kernel_version": first["kernel_version"],
+        "config": first["config"],
+        "target": raw.get("target", "all"),
+        "objects": max(r["objects"] for r in raw["runs"]),
+        "cluster": {"master": {"name": master, "cpus": master_cpus},
+                    "workers": [{"name": n, "cpus": c} for n, c in zip(names, worker_cpus)]},
+        "ideal_speedup": round((master_cpus + sum(worker_cpus)) / master_cpus, 2),
+        "setups": setups,
+        "model": models,
+        "model_check": model_checks(models.get("pump"), setups),
+    }

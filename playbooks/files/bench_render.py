@@ -1,0 +1,136 @@
+"""The rendering half of the benchmark report: the Markdown tables and the SVG chart of bench_analysis's report."""
+
+from __future__ import annotations
+
+import math
+
+from bench_analysis import MODEL_WORKERS
+
+
+def markdown(report, setups, models, checks, names, master):
+    cluster = report["cluster"]
+    lines = [
+        "# distcc benchmark",
+        "",
+        "linux %s, %s, %d objects. Master %s: %.2f CPU; workers: %s (CPU = what the host "
+        "can use, cgroup quota included). Ideal speedup of the whole cluster %.2fx."
+        % (report["kernel_version"],
+           "the whole job: each run from an unpacked tree with a fresh `make %s` (untimed), Kbuild's preparation "
+           "and the full build timed" % report["config"] if report["target"] == "all"
+           else "`%s`, make target(s) `%s` after make clean" % (report["config"], report["target"]),
+           report["objects"], master,
+           cluster["master"]["cpus"], ", ".join("%s %.2f CPU" % (w["name"], w["cpus"]) for w in cluster["workers"]),
+           report["ideal_speedup"]),
+        "",
+    ]
+    header = ["| setup | runs | wall median | spread | speedup | ideal | efficiency | -j | prepare | CPU-s master "
+              "| CPU-s workers | jobs per host | on the workers | on the master (why, all runs) | pump (remote cpp / fallbacks) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = []
+    for s in setups:
+        cpu = s["cpu_seconds_median"]
+        workers = [cpu.get(n) for n in names]
+        name = s["name"]
+        if s["stranded_objects"]:
+            name += " (**stranded**: %d objects on the master)" % s["stranded_objects"]
+        if s["refused_runs"]:
+            name += " (%s refused: compiled on the master)" % ("all runs" if s["all_refused"] else "%d run(s)" % s["refused_runs"])
+        rows.append("| %s | %d | %.1f s | %.1f s | %sx | %sx | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, s["runs"], s["wall_median_seconds"], s["wall_spread_seconds"],
+            s["speedup"] if s["speedup"] is not None else "-", s["ideal_speedup"],
+            s["efficiency"] if s["efficiency"] is not None else "-", s["jobs"],
+            "%.1f s" % s["prepare_median_seconds"] if s["prepare_median_seconds"] is not None else "-", cpu.get(master),
+            round(sum(w for w in workers if w), 1) if any(workers) else "?",
+            " ".join("%s=%d" % item for item in s["jobs_per_host"].items()) or "-",
+            "%d of %d" % (s["remote_objects"], s["objects"]) if s["hosts"] else "-",
+            ", ".join("%s %d" % item for item in s["local_reasons"].items()) or ("none" if s["hosts"] else "all"),
+            ("%d / %d%s" % (s["remote_preprocessed"], s["pump_fallbacks"],
+                            ", switched off in %d run(s)" % s["pump_switched_off"] if s["pump_switched_off"] else ""))
+            if s["pump"] else "-"))
+    lines += header + rows
+    lines += ["", "Setups:"] + ["- `%s`: %s (`%s`)" % (s["name"], s["description"], s["hosts"] or "local") for s in setups]
+    if models:
+        lines += ["", "## Scaling model", "",
+                  "Calibrated on the workers-only setups of this run: the master's CPU-seconds M and the workers' W "
+                  "per build, and the serial time S the measured build took beyond max(M/m, W/(k w)). Predicted wall "
+                  "= S + max(M/m, W/(k w)) for k workers of w CPUs and a master of m CPUs.", "",
+                  "| mode | calibrated on | M | W | S | master-bound from | max speedup | "
+                  + " | ".join("k=%d" % k for k in MODEL_WORKERS) + " |",
+                  "|---|---|---|---|---|---|---|" + "---|" * len(MODEL_WORKERS)]
+        for mode, m in models.items():
+            if not m:
+                continue
+            points = {p["workers"]: p for p in m["points"]}
+            lines.append("| %s | %s | %.1f | %.1f | %.1f | %.1f workers | %.2fx | %s |" % (
+                mode, m["calibrated_on"], m["master_cpu_seconds"], m["worker_cpu_seconds"], m["serial_seconds"],
+                m["master_bound_from_workers"], m["max_speedup"],
+                " | ".join("%.2fx" % points[k]["speedup"] for k in MODEL_WORKERS)))
+        lines.append("| ideal | | | | | | | " + " | ".join(
+            "%.2fx" % p["ideal_speedup"] for p in next(m for m in models.values() if m)["points"]
+            if p["workers"] in MODEL_WORKERS) + " |")
+    if checks:
+        lines += ["", "Model against measured (pump mode, workers only):", "",
+                  "| workers | measured | predicted | error |", "|---|---|---|---|"]
+        lines += ["| %d | %.1f s | %.1f s | %+.0f%% |"
+                  % (c["workers"], c["measured_seconds"], c["predicted_seconds"], 100 * c["error"]) for c in checks]
+    return {"all": lines, "setups": lines[2:3] + header + rows}
+
+
+def write_svg(path, setups, models, checks):
+    width, row, left = 820, 30, 120
+    bars_height = 50 + row * len(setups)
+    chart_top, chart_height = bars_height + 40, 260 if models else 0
+    height = chart_top + chart_height + 50
+    longest = max(s["wall_median_seconds"] for s in setups) or 1
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="13">'
+           % (width, height),
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="10" y="22" font-size="15" font-weight="bold">Kernel build: wall time per setup (bar), '
+           'speedup against the local build and against its ideal</text>']
+    for i, s in enumerate(setups):
+        y = 40 + i * row
+        bar_width = (width - left - 260) * s["wall_median_seconds"] / longest
+        out.append('<text x="10" y="%d">%s</text>' % (y + 15, s["name"]))
+        out.append('<rect x="%d" y="%d" width="%.1f" height="20" fill="%s"/>'
+                   % (left, y, bar_width, "#d0884a" if s["name"] in ("local", "seed") else "#4a7bd0"))
+        out.append('<text x="%.1f" y="%d">%.0f s, %sx of ideal %sx (%s)</text>'
+                   % (left + bar_width + 6, y + 15, s["wall_median_seconds"], s["speedup"], s["ideal_speedup"],
+                      "%d%%" % (100 * s["efficiency"]) if s["efficiency"] is not None else "?"))
+    if models:
+        x0, y0, plot_w, plot_h = left, chart_top + chart_height - 20, width - left - 140, chart_height - 40
+        points = next(m for m in models.values() if m)["points"]
+        top = max(max(p["speedup"] for m in models.values() if m for p in m["points"]) * 1.2, 2)
+        ideal_cap = top
+
+        def xy(k, speedup):
+            return (x0 + plot_w * math.log(k, 64), y0 - plot_h * min(speedup, ideal_cap) / top)
+
+        out.append('<text x="10" y="%d" font-size="15" font-weight="bold">Model: speedup for 1..64 workers '
+                   '(log scale), dots = measured</text>' % (chart_top - 8))
+        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0 + plot_w, y0))
+        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0, y0 - plot_h))
+        for k in (1, 2, 4, 8, 16, 32, 64):
+            x, dummy = xy(k, 0)
+            out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (x, y0 + 15, k))
+        for value in range(0, int(top) + 1, max(1, int(top) // 5)):
+            dummy, y = xy(1, value)
+            out.append('<text x="%d" y="%.1f" text-anchor="end">%dx</text>' % (x0 - 5, y + 4, value))
+        series = [("ideal", [(p["workers"], p["ideal_speedup"]) for p in points], "#999999")]
+        colors = {"plain": "#d0884a", "pump": "#4a7bd0"}
+        for mode, m in models.items():
+            if m:
+                series.append((mode, [(p["workers"], p["speedup"]) for p in m["points"]], colors.get(mode, "black")))
+        for i, (label, data, color) in enumerate(series):
+            line = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
+            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (line, color))
+            legend = label if label == "ideal" else label + " (model)"
+            out.append('<text x="%d" y="%d" fill="%s">%s</text>'
+                       % (x0 + plot_w + 10, y0 - plot_h + 16 * i + 10, color, legend))
+        base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
+        for c in checks:
+            if base:
+                x, y = xy(c["workers"], base / c["measured_seconds"])
+                out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#4a7bd0"/>' % (x, y))
+    out.append("</svg>")
+    with open(path, "w") as handle:
+        handle.write("\n".join(out) + "\n")

@@ -1,0 +1,102 @@
+"""distcc_build's plan: what the module decides before anything runs, called without a host."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, TreeState
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import PumpError
+from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
+
+
+def params(chdir, **overrides):
+    values = {name: spec.get("default") for name, spec in module.ARGUMENT_SPEC.items()}
+    values.update(chdir=str(chdir), **overrides)
+    return values
+
+
+def pump_ok(path):
+    return None
+
+
+def pump_broken(path):
+    raise PumpError("the include server in %s does not import (PY_SSIZE_T_CLEAN)" % path)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "Makefile").write_text("all:\n")
+    return tmp_path
+
+
+@pytest.fixture
+def kernel(tree):
+    (tree / "Kbuild").write_text("")
+    (tree / "scripts").mkdir()
+    (tree / "scripts" / "Kbuild.include").write_text("")
+    return tree
+
+
+def test_pump_build_on_two_workers(kernel):
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo 10.200.1.4/4,cpp,lzo"), pump_installed=pump_ok)
+    assert p["pump"] is True and p["kernel"] is True
+    assert p["cmd"] == ["make", "-j8", "CC=distcc gcc"]
+    assert p["prepare"] == ["prepare"] and p["prepare_cmd"] == ["make", "-j8", "CC=distcc gcc", "prepare"]
+    assert p["env"]["DISTCC_HOSTS"] == "10.200.1.3/4,cpp,lzo 10.200.1.4/4,cpp,lzo"
+    # the prepare targets are made in plain distcc mode (no include server yet)
+    assert p["prepare_hosts"] == "10.200.1.3/4,lzo 10.200.1.4/4,lzo"
+    assert p["env"]["DISTCC_LOG"] == os.path.join(str(kernel), ".distrant", "client.log")
+    assert p["env"]["DISTCC_IO_TIMEOUT"] == "60" and p["env"]["DISTCC_BACKOFF_PERIOD"] == "10"
+    assert p["backoff_period"] == 10 and p["state"].dir == str(kernel / TreeState.DIR)
+
+
+def test_plain_mode_drops_cpp_and_a_project_gets_no_prepare(tree):
+    p = module.plan(params(tree, hosts="10.200.1.3/4,cpp,lzo", pump="false", target="all check"),
+                    pump_installed=pump_broken)
+    assert p["pump"] is False and p["kernel"] is False and p["prepare_cmd"] is None
+    assert p["env"]["DISTCC_HOSTS"] == "10.200.1.3/4,lzo"
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "all", "check"]
+
+
+def test_local_build_sizes_jobs_from_the_hosts_cpus(tree):
+    p = module.plan(params(tree, distcc=False), host_cpus=lambda: 3)
+    assert p["cmd"] == ["make", "-j3", "CC=gcc"] and p["env"]["DISTCC_HOSTS"] == "" and p["entries"] == []
+
+
+def test_env_overrides_and_a_backoff_period_from_env(tree):
+    p = module.plan(params(tree, hosts="10.200.1.3/2", env={"DISTCC_BACKOFF_PERIOD": "0", "CCACHE_DISABLE": 1}))
+    assert p["backoff_period"] == 0 and p["env"]["CCACHE_DISABLE"] == "1"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"hosts": "10.200.1.3/4,cpp"}, "has ,cpp without ,lzo"),
+    ({"hosts": "10.200.1.3/4,lzo", "pump": "true"}, "no host has the ,cpp option"),
+    ({"hosts": "10.200.1.3/4,cpp,lzo", "pump": "maybe"}, "pump must be auto, true or false"),
+    ({"distcc": False, "pump": "true"}, "pump: true needs distcc"),
+    ({"hosts": "10.200.1.3/4", "jobs": "0"}, "jobs must be an integer from 1 to %d" % MAX_JOBS),
+    ({"hosts": "10.200.1.3/4", "jobs": "many"}, "jobs must be an integer"),
+    ({"hosts": "10.200.1.3/4000 10.200.1.4/4000"}, "jobs: auto gives 8000"),
+    ({"hosts": "10.200.1.3/4", "timeout": 0}, "timeout must be at least 1 second"),
+    ({"hosts": "10.200.1.3/4", "min_remote_share": 1.5}, "min_remote_share must be between 0 and 1"),
+    ({"distcc": False, "min_remote_share": 0.5}, "min_remote_share 0.5 needs distcc"),
+    ({"hosts": "10.200.1.3/4", "env": {"A": ["x"]}}, "env values must be strings or numbers"),
+    ({"hosts": ""}, "no distcc hosts: hosts is empty"),
+    ({"hosts_file": "/nonexistent/hosts"}, "hosts_file /nonexistent/hosts does not exist"),
+    ({"hosts": "@build-host"}, "SSH"),
+])
+def test_bad_parameters_are_refused_before_anything_runs(tree, overrides, message):
+    with pytest.raises(module.PlanError, match=message.replace("(", "[(]").replace(")", "[)]")):
+        module.plan(params(tree, **overrides), pump_installed=pump_ok)
+    assert not (tree / TreeState.DIR).exists()
+
+
+def test_a_broken_include_server_is_refused_in_pump_mode(tree):
+    with pytest.raises(module.PlanError, match="does not import .*Nothing was changed"):
+        module.plan(params(tree, hosts="10.200.1.3/4,cpp,lzo"), pump_installed=pump_broken)
+
+
+def test_not_a_tree(tmp_path):
+    with pytest.raises(module.PlanError, match="is not a source tree make can build"):
+        module.plan(params(tmp_path, hosts="10.200.1.3/4"))
