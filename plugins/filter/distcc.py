@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_cpus_v2
 from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     PolicyError,
+    cluster_network,
     effective_cpus,
     host_list,
     worker_jobs,
@@ -81,21 +82,12 @@ def distcc_acl(networks, name="distcc_worker ACL"):
     return result
 
 
-def cluster_network(network, name="distcc_network_cidr"):
-    """The IPv4 network of a CIDR string with no host bits, or AnsibleFilterError saying what is wrong."""
-    try:
-        net = ipaddress.ip_network(str(network).strip())
-    except ValueError as exc:
-        raise AnsibleFilterError("%s = %r is not an IPv4 network (%s); write it as a CIDR such as 10.200.1.0/24"
-                                 % (name, network, exc))
-    if net.version != 4:
-        raise AnsibleFilterError("%s = %s is IPv6; distcc's host list and ACL take IPv4 only" % (name, network))
-    return net
-
-
 def distcc_address_in(addresses, network):
     """The first of a host's IPv4 addresses (e.g. ansible_facts.all_ipv4_addresses) inside network, else ''."""
-    net = cluster_network(network)
+    try:
+        net = cluster_network(network)
+    except PolicyError as exc:
+        raise AnsibleFilterError(str(exc))
     if isinstance(addresses, str) or not isinstance(addresses, (list, tuple)):
         raise AnsibleFilterError("distcc_address_in takes a list of addresses, got %r" % (addresses,))
     for address in addresses:

@@ -83,15 +83,14 @@ keyed_groups:
 
 import fnmatch
 import os
-import socket
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
+from ansible_collections.distrant.distcc.plugins.module_utils._host import check_ports
 from ansible_collections.distrant.distcc.plugins.plugin_utils._vagrant import (
     VagrantOutputError,
     connection_vars,
@@ -110,10 +109,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def verify_file(self, path):
         return super().verify_file(path) and path.endswith(("vagrant.yml", "vagrant.yaml"))
 
-    # The one seam to the outside world: unit tests replace it with recorded output.
-    def _run_vagrant(self, project, args):
+    def _vagrant_env(self):
+        """The environment vagrant runs in: ours, with vagrant_env on top."""
         env = dict(os.environ)
         env.update({k: to_native(v) for k, v in (self.get_option("vagrant_env") or {}).items()})
+        return env
+
+    # The one seam to the outside world: unit tests replace it with recorded output.
+    def _run_vagrant(self, project, args):
+        env = self._vagrant_env()
         env["VAGRANT_NO_COLOR"] = "1"
         try:
             proc = subprocess.run(
@@ -135,9 +139,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _dotfile(self, project):
         """The project's Vagrant state directory (VAGRANT_DOTFILE_PATH, else .vagrant)."""
-        env = dict(os.environ)
-        env.update({k: to_native(v) for k, v in (self.get_option("vagrant_env") or {}).items()})
-        return os.path.join(project, os.path.expanduser(env.get("VAGRANT_DOTFILE_PATH", "").strip() or ".vagrant"))
+        dotfile = self._vagrant_env().get("VAGRANT_DOTFILE_PATH", "").strip()
+        return os.path.join(project, os.path.expanduser(dotfile or ".vagrant"))
 
     def _fingerprint(self, project):
         """Size and mtime of the Vagrantfile and of the state files vagrant rewrites when machines
@@ -162,28 +165,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 prints.append([path, st.st_size, st.st_mtime_ns])
         return prints
 
-    @staticmethod
-    def _answers(address):
-        try:
-            socket.create_connection(address, timeout=1).close()
-            return True
-        except (OSError, ValueError):
-            return False
-
     def _still_valid(self, data):
         """Whether cached data still describes the machines (see the description)."""
-        addresses = []
+        ports = []
         for project, info in data.items():
             if not isinstance(info, dict) or info.get("fingerprint") != self._fingerprint(project):
                 return False
             for machine in info.get("machines", []):
                 if machine.get("state") == "running":
                     conn = connection_vars(info["ssh"][machine["name"]])
-                    addresses.append((conn.get("ansible_host"), int(conn.get("ansible_port", 22))))
-        if not addresses:
-            return True
-        with ThreadPoolExecutor(max_workers=min(len(addresses), 32)) as pool:
-            return all(pool.map(self._answers, addresses))
+                    ports.append("%s:%s" % (conn.get("ansible_host"), conn.get("ansible_port", 22)))
+        try:
+            return all(port["open"] for port in check_ports(ports, timeout=1))
+        except ValueError:  # an address:port cached data cannot describe
+            return False
 
     def _fetch_project(self, project):
         if not os.path.isfile(os.path.join(project, "Vagrantfile")):

@@ -75,6 +75,18 @@ def flag(name, value, allow_auto=False):
                       % (name, "auto, " if allow_auto else "", value))
 
 
+def cluster_network(network, name="distcc_network_cidr"):
+    """The IPv4 network of a CIDR string with no host bits set, or PolicyError saying what is wrong."""
+    try:
+        net = ipaddress.ip_network(str(network).strip())
+    except ValueError as exc:
+        raise PolicyError("%s = %r is not an IPv4 network (%s); write it as a CIDR such as 10.200.1.0/24"
+                          % (name, network, exc))
+    if net.version != 4:
+        raise PolicyError("%s = %s is IPv6; distcc's host list and ACL take IPv4 only" % (name, network))
+    return net
+
+
 def validate_address(address, what="address"):
     try:
         parsed = ipaddress.ip_address(str(address))

@@ -5,7 +5,7 @@ would write."""
 
 from __future__ import annotations
 
-import ipaddress
+from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import PolicyError, cluster_network
 
 
 def distcc_file_like(info, content, owner="root", group="root", mode="0644"):
@@ -22,13 +22,12 @@ def distcc_file_like(info, content, owner="root", group="root", mode="0644"):
 
 def distcc_network(value):
     """True for an IPv4 network in CIDR form with no host bits set and room for hosts (10.200.1.0/24)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "/" not in value:
         return False
     try:
-        net = ipaddress.ip_network(value.strip())
-    except ValueError:
+        return cluster_network(value).num_addresses > 1
+    except PolicyError:
         return False
-    return net.version == 4 and net.num_addresses > 1 and "/" in value
 
 
 class TestModule:
