@@ -12,10 +12,12 @@ from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quo
 from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     PolicyError,
     cluster_network,
+    compiler_check,
     effective_cpus,
     host_list,
     worker_jobs,
 )
+from ansible_collections.distrant.distcc.plugins.plugin_utils._project import project_source
 
 # What a worker's ACL may admit: private (RFC 1918) and loopback addresses, however the
 # networks are written (0.0.0.0/1 and 128.0.0.0/1 admit as much as 0.0.0.0/0).
@@ -123,14 +125,32 @@ def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=Fal
         raise AnsibleFilterError("distcc_host_list: %s" % exc)
 
 
+def distcc_compiler_check(workers, master, master_versions, compilers=("gcc", "g++")):
+    """Every worker's compilers against the master's, by major.minor (see plugin_utils._policy)."""
+    try:
+        return compiler_check(master, master_versions, workers, compilers)
+    except PolicyError as exc:
+        raise AnsibleFilterError("distcc_compiler_check: %s" % exc)
+
+
+def distcc_project_source(value, name=None):
+    """distcc_project_source validated and normalised (see plugin_utils._project)."""
+    try:
+        return project_source(value, name)
+    except PolicyError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
 class FilterModule:
     """distrant.distcc filters."""
 
     def filters(self):
         return {
             "distcc_acl": distcc_acl,
+            "distcc_compiler_check": distcc_compiler_check,
             "distcc_address_in": distcc_address_in,
             "distcc_effective_cpus": distcc_effective_cpus,
             "distcc_host_list": distcc_host_list,
+            "distcc_project_source": distcc_project_source,
             "distcc_worker_jobs": distcc_worker_jobs,
         }

@@ -42,7 +42,8 @@ class TreeState:
         "lock": "build.lock",  # flock'ed by the running build, holds its pid and start time
         "progress": "progress.json",  # objects so far, per host, rewritten while make runs
         "client_log": "client.log",  # DISTCC_LOG of the build
-        "make_log": "make.log",  # make's output
+        "make_log": "make.log",  # make's (or ninja's) output
+        "configure_log": "configure.log",  # configure's or cmake's output
         "include_server_log": "include_server.log",  # pump mode's include server
     }
 
@@ -139,6 +140,34 @@ def is_kernel_tree(path):
     """A Linux kernel tree (its own Kbuild file and Kbuild's include file), whose Makefile has ``prepare``."""
     return os.path.isfile(os.path.join(path, "Kbuild")) and os.path.isfile(
         os.path.join(path, "scripts", "Kbuild.include"))
+
+
+MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # what GNU make reads, in its order
+BUILD_SYSTEMS = ("make", "autotools", "cmake")
+
+
+def has_makefile(path):
+    """A directory GNU make can build in (it reads GNUmakefile, makefile or Makefile)."""
+    return any(os.path.isfile(os.path.join(path, name)) for name in MAKEFILES)
+
+
+def detect_build_system(path):
+    """The build system of the source tree at ``path``, or None when there is nothing to build.
+
+    A kernel tree is built with make; a ``configure`` script (autotools, or a project's own
+    configure that writes a Makefile) comes before ``CMakeLists.txt`` (a release tarball's
+    configure is how its authors build it), and both before a plain Makefile.
+    """
+    if is_kernel_tree(path):
+        return "make"
+    configure = os.path.join(path, "configure")
+    if os.path.isfile(configure) and os.access(configure, os.X_OK):
+        return "autotools"
+    if os.path.isfile(os.path.join(path, "CMakeLists.txt")):
+        return "cmake"
+    if has_makefile(path):
+        return "make"
+    return None
 
 
 def make_jobs(limits):

@@ -11,8 +11,11 @@ short_description: Timed distributed (or local) make of a source tree, a kernel 
 version_added: 0.1.0
 description:
   - Runs C(make -jN CC="distcc <compiler>") (or C(CC=<compiler>) for a local baseline) in a
-    source tree (a kernel tree, or any make-based C tree), as an argv list, with C(DISTCC_HOSTS)
+    source tree (a kernel tree, or any make-based C or C++ tree), as an argv list, with C(DISTCC_HOSTS)
     and a client log (C(DISTCC_LOG)).
+  - Autotools and CMake trees are configured first, with the local compilers and timed apart
+    (RV(ansible_facts.distcc_build.configure_seconds)); CMake puts distcc in front of the compilers
+    as C(CMAKE_C_COMPILER_LAUNCHER)/C(CMAKE_CXX_COMPILER_LAUNCHER) and builds with Ninja (or make).
   - Times it (wall clock, user and system CPU of all the children) and accounts for every
     compile from the client log, returning C(ansible_facts.distcc_build).
   - One build per tree at a time; a second build on the same tree fails at once with a
@@ -22,14 +25,48 @@ description:
 options:
   chdir:
     description:
-      - The source tree to build, a directory with a C(GNUmakefile), C(makefile) or C(Makefile) (the files GNU
-        make reads). A kernel tree (it has C(Kbuild) and C(scripts/Kbuild.include)) gets kernel defaults for
-        O(prepare) and O(artifact), and the facts C(kernel_version) and C(config).
+      - The source tree to build (see O(build_system) for what it must hold). A kernel tree (it has C(Kbuild) and
+        C(scripts/Kbuild.include)) is built with make and gets kernel defaults for O(prepare) and O(artifact),
+        and the facts C(kernel_version) and C(config).
+      - The build's own files (lock, progress, logs) are kept in C(<chdir>/.distrant/).
     type: path
     required: true
+  build_system:
+    description:
+      - How the tree is built. C(make) - a C(GNUmakefile), C(makefile) or C(Makefile) in the build directory,
+        built with C(CC="distcc <compiler>") and C(CXX="distcc <cxx_compiler>") (a kernel tree gets C(CC) only).
+      - C(autotools) - C(<chdir>/configure) is run (with O(configure_args), C(CC=<compiler>), C(CXX=<cxx_compiler>))
+        when the build directory has no C(config.status) yet or O(clean=distclean), then make as above.
+      - C(cmake) - C(cmake -S <chdir> -B <build_dir> -G Ninja) (or C(Unix Makefiles), O(cmake_generator)) with
+        O(configure_args) and distcc as the compilers' launcher (none for a local build), at every build (an
+        existing cache makes that quick), then C(ninja -jN) (or C(make -jN)).
+      - C(auto) picks C(make) for a kernel tree, else C(autotools) when the tree has an executable C(configure),
+        else C(cmake) when it has C(CMakeLists.txt), else C(make) when it has a makefile, and fails otherwise.
+    type: str
+    choices: [auto, make, autotools, cmake]
+    default: auto
+  build_dir:
+    description:
+      - Where the build runs, relative to O(chdir) or absolute; created by the configure step when missing.
+      - By default O(chdir) itself, and C(<chdir>/_build) for C(cmake) (CMake builds apart from the source).
+    type: path
+  configure_args:
+    description: Arguments of the configure script or of cmake (e.g. C(--disable-nls), C(-DBUILD_TESTING=OFF)).
+    type: list
+    elements: str
+    default: []
+  cmake_generator:
+    description: The build tool CMake generates for, C(ninja) (the package C(ninja-build)) or C(make).
+    type: str
+    choices: [ninja, make]
+    default: ninja
+  cxx_compiler:
+    description: The C++ compiler distcc runs (it must be whitelisted on the workers, as the worker role does for C(g++)).
+    type: str
+    default: g++
   artifact:
     description:
-      - What the build makes, relative to O(chdir) or absolute, reported with its size in the facts.
+      - What the build makes, relative to the build directory or absolute, reported with its size in the facts.
       - By default the image of a kernel tree (C(make image_name)); nothing for other trees.
     type: path
   target:
@@ -184,6 +221,12 @@ EXAMPLES = r"""
     prepare: [generated-headers]
     hosts: 10.200.1.3/8,cpp,lzo
 
+- name: A CMake project built with Ninja, distcc as the compilers' launcher
+  distrant.distcc.distcc_build:
+    chdir: /srv/src/yaml-cpp
+    configure_args: [-DYAML_CPP_BUILD_TESTS=OFF]
+    clean: clean
+
 - name: A directory target with explicit hosts
   distrant.distcc.distcc_build:
     chdir: /srv/distcc-build/linux-6.1
@@ -199,6 +242,22 @@ cmd:
   type: list
   elements: str
   sample: ["make", "-j8", "CC=distcc gcc"]
+build_system:
+  description: The build system (O(build_system), or what C(auto) detected); in check mode too.
+  returned: always
+  type: str
+  sample: cmake
+build_dir:
+  description: Where the build runs (O(build_dir) made absolute, or its default).
+  returned: always
+  type: str
+  sample: /srv/src/fmt/_build
+configure_cmd:
+  description: The configure step (argv) of an autotools or CMake tree, null for a make tree.
+  returned: always
+  type: list
+  elements: str
+  sample: ["cmake", "-S", "/srv/src/fmt", "-B", "/srv/src/fmt/_build", "-G", "Ninja"]
 prepare_cmd:
   description: The make command of the O(prepare) targets (argv), null when there are none.
   returned: always
@@ -216,10 +275,19 @@ ansible_facts:
       returned: when the build ran
       contains:
         wall_seconds:
-          description: Wall-clock time of the whole job after the clean (the O(prepare) targets, the include server and make).
+          description: Wall-clock time of the whole job after the clean and the configure step (the O(prepare) targets, the include server and make or ninja).
           type: float
           returned: always
           sample: 185.2
+        build_system: {description: The build system used (O(build_system) after detection)., type: str, returned: always, sample: cmake}
+        build_dir: {description: Where the build ran., type: str, returned: always, sample: /srv/src/fmt/_build}
+        configure_seconds:
+          description:
+            - Wall-clock time of the configure step (not part of RV(ansible_facts.distcc_build.wall_seconds)),
+              null when the tree needed none.
+          type: float
+          returned: always
+          sample: 4.2
         user_seconds: {description: User CPU of make and all its children on this host., type: float, returned: always, sample: 120.4}
         sys_seconds: {description: System CPU of make and all its children on this host., type: float, returned: always, sample: 30.1}
         host_cpu_seconds:
@@ -373,10 +441,14 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     ClientLog,
     MAX_JOBS,
     HostsError,
+    BUILD_SYSTEMS,
+    MAKEFILES,
     TreeState,
     auto_jobs,
     backoff_hosts,
+    detect_build_system,
     distributable,
+    has_makefile,
     is_kernel_tree,
     parse_hosts,
     stranded,
@@ -385,7 +457,6 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
 
-MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # what GNU make reads, in its order
 TAIL_LINES = 40
 PROGRESS_EVERY = 2.0
 
@@ -603,7 +674,13 @@ ARGUMENT_SPEC = dict(
     pump=dict(type="raw", default="auto"),
     pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
     artifact=dict(type="path"),
+    build_system=dict(type="str", default="auto", choices=["auto"] + list(BUILD_SYSTEMS)),
+    build_dir=dict(type="path"),
+    configure_args=dict(type="list", elements="str", default=[]),
+    cmake_generator=dict(type="str", default="ninja", choices=["ninja", "make"]),
+    cxx_compiler=dict(type="str", default="g++"),
 )
+DEFAULT_CMAKE_BUILD_DIR = "_build"
 
 
 def _check_numbers(params):
@@ -662,6 +739,69 @@ def _jobs(params, entries, host_cpus):
     return jobs
 
 
+def _layout(params):
+    """The build system, the build directory, the build tool and the configure step, from the tree's files."""
+    chdir = params["chdir"]
+    if not os.path.isdir(chdir):
+        raise PlanError("chdir %s is not a directory; point it at the unpacked source tree" % chdir)
+    wanted = params["build_system"]
+    detected = detect_build_system(chdir)
+    build_system = detected if wanted == "auto" else wanted
+    if build_system is None:
+        raise PlanError("cannot tell how to build %s: it has no configure script, no CMakeLists.txt and no %s; "
+                        "point chdir at the top of the source tree, or set build_system (make, autotools, cmake)"
+                        % (chdir, ", ".join(MAKEFILES)))
+    kernel = is_kernel_tree(chdir)
+    if kernel and build_system != "make":
+        raise PlanError("%s is a kernel tree, which is built with make, not %s" % (chdir, build_system))
+    default_dir = os.path.join(chdir, DEFAULT_CMAKE_BUILD_DIR) if build_system == "cmake" else chdir
+    build_dir = os.path.join(chdir, params["build_dir"]) if params["build_dir"] else default_dir
+    configure_cmd, needed = None, False
+    if build_system == "make":
+        if not has_makefile(build_dir):
+            raise PlanError("%s is not a source tree make can build (no %s there); point chdir at the unpacked "
+                            "tree, or set build_system" % (build_dir, ", ".join(MAKEFILES)))
+    elif build_system == "autotools":
+        script = os.path.join(chdir, "configure")
+        if not os.path.isfile(script):
+            raise PlanError("build_system autotools needs %s; run autoreconf -i in the tree first (or unpack a "
+                            "release tarball, which has it)" % script)
+        configure_cmd = [script if build_dir != chdir else "./configure"] + list(params["configure_args"])
+        needed = params["clean"] == "distclean" or not (
+            os.path.isfile(os.path.join(build_dir, "config.status")) and has_makefile(build_dir))
+    else:
+        if not os.path.isfile(os.path.join(chdir, "CMakeLists.txt")):
+            raise PlanError("build_system cmake needs %s/CMakeLists.txt" % chdir)
+        if params["clean"] == "distclean":
+            raise PlanError("clean: distclean is for make and autotools trees; a CMake build directory is cleaned "
+                            "with clean, and configured again at every build")
+        launcher = "distcc" if params["distcc"] else ""
+        configure_cmd = ["cmake", "-S", chdir, "-B", build_dir,
+                         "-G", "Ninja" if params["cmake_generator"] == "ninja" else "Unix Makefiles",
+                         "-DCMAKE_C_COMPILER=%s" % params["compiler"],
+                         "-DCMAKE_CXX_COMPILER=%s" % params["cxx_compiler"],
+                         "-DCMAKE_C_COMPILER_LAUNCHER=%s" % launcher,
+                         "-DCMAKE_CXX_COMPILER_LAUNCHER=%s" % launcher] + list(params["configure_args"])
+        needed = True
+    if params["configure_args"] and build_system == "make":
+        raise PlanError("configure_args are for autotools and cmake trees; %s is built with make alone (give make "
+                        "variables in env, or set build_system)" % chdir)
+    tool = "ninja" if build_system == "cmake" and params["cmake_generator"] == "ninja" else "make"
+    return dict(build_system=build_system, kernel=kernel, build_dir=build_dir, configure_cmd=configure_cmd,
+                configure_needed=needed, tool=tool)
+
+
+def _compiler_words(params, layout):
+    """CC=/CXX= for make (CMake puts distcc in front of the compiler itself, as its launcher)."""
+    if layout["build_system"] == "cmake":
+        return []
+    prefix = "distcc " if params["distcc"] else ""
+    words = ["CC=%s%s" % (prefix, params["compiler"])]
+    if not layout["kernel"]:
+        words.append("CXX=%s%s" % (prefix, params["cxx_compiler"]))
+    return words
+
+
 def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     """Everything decided before anything runs, from the parameters and the tree's files.
 
@@ -670,21 +810,18 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     that unit tests call it on a directory of their own.
     """
     chdir = params["chdir"]
-    if not any(os.path.isfile(os.path.join(chdir, name)) for name in MAKEFILES):
-        raise PlanError("chdir %s is not a source tree make can build (no %s there); point it at the unpacked "
-                        "tree" % (chdir, ", ".join(MAKEFILES)))
+    layout = _layout(params)
     _check_numbers(params)
     entries = _host_entries(params)
     pump = _pump_mode(params, entries, pump_installed)
     jobs = _jobs(params, entries, host_cpus)
-    kernel = is_kernel_tree(chdir)
+    kernel = layout["kernel"]
     prepare = params["prepare"]
     if prepare is None:
         prepare = ["prepare"] if kernel else []
     # "[]" is an empty list written as key=value (prepare=[]): it names no target.
     prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
-    compiler_cc = ("distcc %s" % params["compiler"]) if params["distcc"] else params["compiler"]
-    cmd = ["make", "-j%d" % jobs, "CC=%s" % compiler_cc]
+    cmd = [layout["tool"], "-j%d" % jobs] + _compiler_words(params, layout)
     prepare_cmd = cmd + prepare if prepare else None
     if params["target"]:
         cmd.extend(params["target"].split())
@@ -699,28 +836,56 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     backoff = env["DISTCC_BACKOFF_PERIOD"]
     return dict(
         chdir=chdir, kernel=kernel, entries=entries, pump=pump, jobs=jobs, prepare=prepare, cmd=cmd,
-        prepare_cmd=prepare_cmd, env=env, state=state,
+        prepare_cmd=prepare_cmd, env=env, state=state, build_system=layout["build_system"],
+        build_dir=layout["build_dir"], tool=layout["tool"], configure_cmd=layout["configure_cmd"],
+        configure_needed=layout["configure_needed"],
         prepare_hosts=without_cpp(entries) if params["distcc"] else "",
         backoff_period=int(backoff) if backoff.isdigit() else params["backoff_period"],
     )
 
 
-def _clean(module, params, chdir):
-    """make clean or distclean (keeping .config through distclean), before the timed build."""
-    config = os.path.join(chdir, ".config")
-    saved = _read(config) if params["clean"] == "distclean" and os.path.exists(config) else None
-    rc, out, err = module.run_command(["make", params["clean"]], cwd=chdir)
+def _clean(module, params, p):
+    """make (or ninja) clean, or make distclean (keeping a kernel's .config), before the timed build.
+
+    A build directory that was never configured has nothing to clean."""
+    build_dir = p["build_dir"]
+    if not (has_makefile(build_dir) or os.path.isfile(os.path.join(build_dir, "build.ninja"))):
+        return
+    config = os.path.join(build_dir, ".config")
+    saved = _read(config) if params["clean"] == "distclean" and p["kernel"] and os.path.exists(config) else None
+    rc, out, err = module.run_command([p["tool"], params["clean"]], cwd=build_dir)
     if rc != 0:
-        module.fail_json(msg="make %s failed (rc %d)" % (params["clean"], rc), rc=rc,
+        module.fail_json(msg="%s %s failed (rc %d)" % (p["tool"], params["clean"], rc), rc=rc,
                          stdout_lines=(out + err).splitlines()[-TAIL_LINES:])
     if saved is not None:
         with open(config, "w") as handle:
             handle.write(saved)
 
 
+def _configure(module, params, p, state):
+    """configure or cmake, with the local compilers (their probes are not worth distributing); its seconds."""
+    if not p["configure_cmd"] or not (p["configure_needed"] or params["clean"] == "distclean"):
+        return None
+    try:
+        os.makedirs(p["build_dir"], exist_ok=True)
+    except OSError as exc:
+        module.fail_json(msg="cannot create the build directory %s: %s" % (p["build_dir"], exc))
+    env = dict(p["env"], CC=params["compiler"], CXX=params["cxx_compiler"], DISTCC_HOSTS="localhost")
+    env.pop("DISTCC_LOG", None)
+    start = time.monotonic()
+    rc, out, err = module.run_command(p["configure_cmd"], cwd=p["build_dir"], environ_update=env)
+    with open(state.path("configure_log"), "w") as handle:
+        handle.write(out + err)
+    if rc != 0:
+        module.fail_json(msg="%s failed (rc %d) in %s; see the last lines below and %s"
+                         % (os.path.basename(p["configure_cmd"][0]), rc, p["build_dir"], state.path("configure_log")),
+                         rc=rc, stdout_lines=(out + err).splitlines()[-TAIL_LINES:])
+    return time.monotonic() - start
+
+
 def run(module, params, p):
-    """Lock the tree, clean it, make the prepare targets then the build (with the include server in
-    pump mode) under the timeout, keeping the progress file current; returns what was measured."""
+    """Lock the tree, clean it, configure it, make the prepare targets then the build (with the include
+    server in pump mode) under the timeout, keeping the progress file current; returns what was measured."""
     state = p["state"]
     try:
         os.makedirs(state.dir, exist_ok=True)
@@ -732,10 +897,12 @@ def run(module, params, p):
             os.unlink(state.path(name))
     backoff_at_start = _clear_backoff(p["env"], p["entries"], p["backoff_period"]) if params["distcc"] else []
     if params["clean"] != "none":
-        _clean(module, params, p["chdir"])
+        _clean(module, params, p)
+    configure_seconds = _configure(module, params, p, state)
 
     measured = dict(started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), backoff_at_start=backoff_at_start,
-                    prepare_seconds=0.0, failed_in_prepare=False, rc=0, pump_messages="")
+                    prepare_seconds=0.0, failed_in_prepare=False, rc=0, pump_messages="",
+                    configure_seconds=configure_seconds)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = _host_cpu_used()
     progress = _Progress(state.path("progress"), state.path("client_log"), params["distcc"])
@@ -746,7 +913,7 @@ def run(module, params, p):
         # make runs under coreutils' timeout (TERM, then KILL 20 s later) for what is left of
         # the build's time; the progress thread keeps the progress file current meanwhile.
         left = max(1, int(math.ceil(deadline - time.monotonic())))
-        code, out, err = module.run_command(["timeout", "--kill-after=20", str(left)] + argv, cwd=p["chdir"],
+        code, out, err = module.run_command(["timeout", "--kill-after=20", str(left)] + argv, cwd=p["build_dir"],
                                             environ_update=dict(p["env"], **extra_env))
         outputs.append(out + err)
         return code
@@ -796,10 +963,13 @@ def facts(params, p, measured, make_value):
     artifact = params["artifact"]
     if artifact is None and p["kernel"]:
         artifact = make_value("image_name") or "vmlinux"
-    artifact = os.path.join(chdir, artifact) if artifact else None
+    artifact = os.path.join(p["build_dir"], artifact) if artifact else None
     marker = _read(os.path.join(chdir, ".distrant-config-target")).strip()
     return dict(
         wall_seconds=round(measured["wall"], 2),
+        build_system=p["build_system"],
+        build_dir=p["build_dir"],
+        configure_seconds=round(measured["configure_seconds"], 2) if measured["configure_seconds"] is not None else None,
         prepare_seconds=round(measured["prepare_seconds"], 2),
         prepare_targets=p["prepare"],
         user_seconds=round(measured["user"], 2),
@@ -839,16 +1009,18 @@ def main():
         p = plan(params)
     except PlanError as exc:
         module.fail_json(msg=str(exc))
-    result = dict(changed=False, cmd=p["cmd"], prepare_cmd=p["prepare_cmd"], stdout_lines=[])
+    result = dict(changed=False, cmd=p["cmd"], prepare_cmd=p["prepare_cmd"], configure_cmd=p["configure_cmd"],
+                  build_system=p["build_system"], build_dir=p["build_dir"], stdout_lines=[])
     if module.check_mode:
-        steps = (["make %s" % params["clean"]] if params["clean"] != "none" else []) + \
+        steps = (["%s %s" % (p["tool"], params["clean"])] if params["clean"] != "none" else []) + \
+                ([" ".join(p["configure_cmd"])] if p["configure_cmd"] and p["configure_needed"] else []) + \
                 ([" ".join(p["prepare_cmd"])] if p["prepare_cmd"] else []) + [" ".join(p["cmd"])]
         result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
-                      % (", then ".join(steps), p["chdir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else ""))
+                      % (", then ".join(steps), p["build_dir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else ""))
         module.exit_json(**result)
 
     measured = run(module, params, p)
-    build = facts(params, p, measured, lambda target: _make_value(module, p["chdir"], target))
+    build = facts(params, p, measured, lambda target: _make_value(module, p["build_dir"], target))
     counts = measured["counts"]
     result.update(changed=True, stdout_lines=_tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
     warning = _stranded_warning(counts, p["entries"], build["client_log"]) if params["distcc"] else None
@@ -859,9 +1031,9 @@ def main():
         module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it"
                          % params["timeout"], rc=rc, **result)
     if rc != 0:
-        module.fail_json(msg="make %sfailed (rc %d) in %s; the tree is as make left it, see the last lines below and %s"
-                         % ("%s (the prepare step) " % " ".join(p["prepare"]) if measured["failed_in_prepare"] else "",
-                            rc, p["chdir"], build["make_log"]), rc=rc, **result)
+        module.fail_json(msg="%s %sfailed (rc %d) in %s; the tree is as %s left it, see the last lines below and %s"
+                         % (p["tool"], "%s (the prepare step) " % " ".join(p["prepare"]) if measured["failed_in_prepare"]
+                            else "", rc, p["build_dir"], p["tool"], build["make_log"]), rc=rc, **result)
     share = build["remote_share"]
     if params["min_remote_share"] > 0 and share is not None and share < params["min_remote_share"]:
         module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "

@@ -199,3 +199,21 @@ def test_is_kernel_tree(tmp_path):
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "Kbuild.include").write_text("")
     assert is_kernel_tree(str(tmp_path))
+
+
+def test_detect_build_system(tmp_path):
+    from ansible_collections.distrant.distcc.plugins.module_utils._build import detect_build_system
+    assert detect_build_system(str(tmp_path)) is None
+    (tmp_path / "Makefile").write_text("all:\n")
+    assert detect_build_system(str(tmp_path)) == "make"
+    (tmp_path / "CMakeLists.txt").write_text("project(x)\n")
+    assert detect_build_system(str(tmp_path)) == "cmake"
+    configure = tmp_path / "configure"
+    configure.write_text("#!/bin/sh\n")
+    assert detect_build_system(str(tmp_path)) == "cmake"  # a configure script that cannot run is not one
+    configure.chmod(0o755)
+    assert detect_build_system(str(tmp_path)) == "autotools"
+    (tmp_path / "Kbuild").write_text("")
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "Kbuild.include").write_text("")
+    assert detect_build_system(str(tmp_path)) == "make"  # a kernel tree, whatever else it has

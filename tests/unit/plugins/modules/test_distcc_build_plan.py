@@ -57,12 +57,13 @@ def test_plain_mode_drops_cpp_and_a_project_gets_no_prepare(tree):
                     pump_installed=pump_broken)
     assert p["pump"] is False and p["kernel"] is False and p["prepare_cmd"] is None
     assert p["env"]["DISTCC_HOSTS"] == "10.200.1.3/4,lzo"
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "all", "check"]
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++", "all", "check"]
+    assert p["build_system"] == "make" and p["build_dir"] == str(tree) and p["configure_cmd"] is None
 
 
 def test_local_build_sizes_jobs_from_the_hosts_cpus(tree):
     p = module.plan(params(tree, distcc=False), host_cpus=lambda: 3)
-    assert p["cmd"] == ["make", "-j3", "CC=gcc"] and p["env"]["DISTCC_HOSTS"] == "" and p["entries"] == []
+    assert p["cmd"] == ["make", "-j3", "CC=gcc", "CXX=g++"] and p["env"]["DISTCC_HOSTS"] == "" and p["entries"] == []
 
 
 def test_env_overrides_and_a_backoff_period_from_env(tree):
@@ -98,5 +99,67 @@ def test_a_broken_include_server_is_refused_in_pump_mode(tree):
 
 
 def test_not_a_tree(tmp_path):
-    with pytest.raises(module.PlanError, match="is not a source tree make can build"):
+    with pytest.raises(module.PlanError, match="cannot tell how to build .*set build_system"):
         module.plan(params(tmp_path, hosts="10.200.1.3/4"))
+    with pytest.raises(module.PlanError, match="is not a directory"):
+        module.plan(params(tmp_path / "missing", hosts="10.200.1.3/4"))
+
+
+@pytest.fixture
+def cmake_tree(tmp_path):
+    (tmp_path / "CMakeLists.txt").write_text("project(x CXX)\n")
+    return tmp_path
+
+
+@pytest.fixture
+def autotools_tree(tmp_path):
+    script = tmp_path / "configure"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    (tmp_path / "CMakeLists.txt").write_text("project(x C)\n")  # configure comes first
+    return tmp_path
+
+
+def test_cmake_builds_apart_with_ninja_and_distcc_as_the_launcher(cmake_tree):
+    p = module.plan(params(cmake_tree, hosts="10.200.1.3/4,lzo 10.200.1.4/4,lzo", configure_args=["-DX=1"]))
+    build = str(cmake_tree / "_build")
+    assert p["build_system"] == "cmake" and p["build_dir"] == build and p["configure_needed"]
+    assert p["cmd"] == ["ninja", "-j8"]
+    assert p["configure_cmd"] == ["cmake", "-S", str(cmake_tree), "-B", build, "-G", "Ninja",
+                                  "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_CXX_COMPILER=g++",
+                                  "-DCMAKE_C_COMPILER_LAUNCHER=distcc", "-DCMAKE_CXX_COMPILER_LAUNCHER=distcc", "-DX=1"]
+    # the progress and the logs stay in the source tree, where the action plugin looks for them
+    assert p["state"].dir == str(cmake_tree / TreeState.DIR)
+
+
+def test_cmake_local_baseline_has_no_launcher_and_make_generator(cmake_tree):
+    p = module.plan(params(cmake_tree, distcc=False, cmake_generator="make", build_dir="out"), host_cpus=lambda: 2)
+    assert p["cmd"] == ["make", "-j2"] and p["build_dir"] == str(cmake_tree / "out")
+    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=" in p["configure_cmd"] and "Unix Makefiles" in p["configure_cmd"]
+
+
+def test_autotools_configures_once_then_makes_with_distcc(autotools_tree):
+    p = module.plan(params(autotools_tree, hosts="10.200.1.3/4"))
+    assert p["build_system"] == "autotools" and p["configure_cmd"] == ["./configure"] and p["configure_needed"]
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++"]
+    (autotools_tree / "config.status").write_text("")
+    (autotools_tree / "Makefile").write_text("all:\n")
+    assert not module.plan(params(autotools_tree, hosts="10.200.1.3/4"))["configure_needed"]
+    assert module.plan(params(autotools_tree, hosts="10.200.1.3/4", clean="distclean"))["configure_needed"]
+    out_of_tree = module.plan(params(autotools_tree, hosts="10.200.1.3/4", build_dir="/srv/b", configure_args=["-q"]))
+    assert out_of_tree["configure_cmd"] == [str(autotools_tree / "configure"), "-q"]
+
+
+@pytest.mark.parametrize("fixture, overrides, message", [
+    ("cmake_tree", {"clean": "distclean"}, "distclean is for make and autotools trees"),
+    ("cmake_tree", {"build_system": "autotools"}, "build_system autotools needs .*configure; run autoreconf"),
+    ("tree", {"build_system": "cmake"}, "build_system cmake needs .*CMakeLists.txt"),
+    ("cmake_tree", {"build_system": "make"}, "is not a source tree make can build"),
+    ("tree", {"configure_args": ["--prefix=/x"]}, "configure_args are for autotools and cmake trees"),
+    ("kernel", {"build_system": "cmake"}, "is a kernel tree, which is built with make"),
+])
+def test_build_system_mistakes_are_refused(request, fixture, overrides, message):
+    path = request.getfixturevalue(fixture)
+    with pytest.raises(module.PlanError, match=message):
+        module.plan(params(path, hosts="10.200.1.3/4", **overrides))
+    assert not (path / TreeState.DIR).exists()

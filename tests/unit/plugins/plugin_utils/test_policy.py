@@ -160,3 +160,23 @@ def test_host_list_flags_refused(options, message):
 def test_host_list_errors(workers, master, message):
     with pytest.raises(PolicyError, match=re.escape(message)):
         host_list(workers, master)
+
+
+def test_compiler_check_marks_the_workers_that_differ():
+    from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import compiler_check
+    result = compiler_check("master", {"gcc": "12.2.0", "g++": "12.2.0"},
+                            {"worker-2": {"gcc": "14.2.0", "g++": "14.2.0"}, "worker-1": {"gcc": "12.2.0", "g++": "12.2.0"},
+                             "worker-3": {"gcc": "12.2.0", "g++": None}}, ["gcc", "g++"])
+    assert not result["ok"] and result["differs"] == ["worker-2", "worker-3"]
+    assert result["want"] == {"gcc": "12.2", "g++": "12.2"}
+    lines = result["table"].splitlines()
+    assert lines[0].split() == ["host", "gcc", "g++"] and lines[1].split() == ["master", "(master)", "12.2.0", "12.2.0"]
+    assert lines[2].split() == ["worker-1", "12.2.0", "12.2.0"]
+    assert lines[3].endswith("<- differs (gcc, g++)") and "missing   <- differs (g++)" in lines[4]
+
+
+def test_compiler_check_passes_on_patch_levels_and_refuses_a_master_without_the_compiler():
+    from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import PolicyError, compiler_check
+    assert compiler_check("m", {"gcc": "12.2.0"}, {"w": {"gcc": "12.2.1"}}, ["gcc"])["ok"]
+    with pytest.raises(PolicyError, match="the master m has no g[+][+]; install g[+][+] there"):
+        compiler_check("m", {"gcc": "12.2.0", "g++": None}, {}, ["gcc", "g++"])
