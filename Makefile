@@ -56,9 +56,11 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 
 molecule: ## the molecule scenarios (SCENARIOS="default vagrant")
 	@lab/vagrant-key.sh public >/dev/null
+	@mkdir -p .cache
 	@for s in $(SCENARIOS); do \
 	  $(RUN) python lab/preflight_networks.py molecule/$$s/molecule.yml; \
-	  $(RUN) molecule test -s $$s; \
+	  $(RUN) molecule test -s $$s 2>&1 | tee .cache/molecule-$$s.log \
+	    || { lab/failures.sh .cache/molecule-$$s.log; exit 1; }; \
 	done
 
 collection: ## build the collection tarball
