@@ -10,7 +10,7 @@ import re
 from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import PolicyError
 
 KINDS = ("dir", "archive", "url", "git", "debian")
-EXAMPLES = (
+SOURCE_FORMS = (
     "{dir: /path/on/the/controller}, {archive: /path/on/the/controller/name-1.0.tar.gz}, "
     "{url: 'https://host/name-1.0.tar.gz', checksum: 'sha256:<hex>'}, {git: 'https://host/name.git', "
     "version: '<tag, branch or commit>'}, {debian: <source package>}"
@@ -43,13 +43,13 @@ def project_source(value, name=None):
     """
     if not isinstance(value, dict):
         raise PolicyError("distcc_project_source must be a dict naming one kind of source, one of: %s; got %r"
-                          % (EXAMPLES, value))
+                          % (SOURCE_FORMS, value))
     kinds = [kind for kind in KINDS if kind in value]
     extra = sorted(set(value) - set(KINDS) - {"checksum", "version"})
     if len(kinds) != 1 or extra:
         raise PolicyError("distcc_project_source must name exactly one of %s (got %s%s); for example: %s"
                           % (", ".join(KINDS), ", ".join(kinds) or "none",
-                             "; unknown keys: " + ", ".join(extra) if extra else "", EXAMPLES))
+                             "; unknown keys: " + ", ".join(extra) if extra else "", SOURCE_FORMS))
     kind = kinds[0]
     location = value[kind]
     if not isinstance(location, str) or not location.strip():
