@@ -155,6 +155,12 @@ def model_checks(pump_model, setups):
             for s in setups if s["scaling"] and s["workers_used"] in predicted]
 
 
+def _median_of(runs, key):
+    """The median of a fact over the runs that have it (None when none has)."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return round(statistics.median(values), 2) if values else None
+
+
 def analyse(raw):
     """benchmark.json's content from benchmark-raw.json's: the setups, the cluster, the model and its checks."""
     master = raw["master"]["name"]
@@ -174,6 +180,8 @@ def analyse(raw):
         "kernel_version": first["kernel_version"],
         "config": first["config"],
         "target": raw.get("target", "all"),
+        "project": raw.get("project"),
+        "configure_seconds_median": _median_of(raw["runs"], "configure_seconds"),
         "objects": max(r["objects"] for r in raw["runs"]),
         "cluster": {"master": {"name": master, "cpus": master_cpus},
                     "workers": [{"name": n, "cpus": c} for n, c in zip(names, worker_cpus)]},

@@ -7,17 +7,30 @@ import math
 from bench_analysis import MODEL_WORKERS
 
 
+def _what(report):
+    """What was built and how each run started."""
+    project = report.get("project")
+    if project:
+        configure = report.get("configure_seconds_median")
+        return "%s %s (%s%s): each run after a clean of its build directory, the build timed%s" % (
+            project["name"], project["version"], project["build_system"],
+            ", target `%s`" % project["target"] if project.get("target") else "",
+            " (its configure step apart, median %.2f s)" % configure if configure is not None else "")
+    if report["target"] == "all":
+        return ("linux %s, the whole job: each run from an unpacked tree with a fresh `make %s` (untimed), Kbuild's "
+                "preparation and the full build timed" % (report["kernel_version"], report["config"]))
+    return "linux %s, `%s`, make target(s) `%s` after make clean" % (
+        report["kernel_version"], report["config"], report["target"])
+
+
 def markdown(report, setups, models, checks, names, master):
     cluster = report["cluster"]
     lines = [
         "# distcc benchmark",
         "",
-        "linux %s, %s, %d objects. Master %s: %.2f CPU; workers: %s (CPU = what the host "
+        "%s, %d objects. Master %s: %.2f CPU; workers: %s (CPU = what the host "
         "can use, cgroup quota included). Ideal speedup of the whole cluster %.2fx."
-        % (report["kernel_version"],
-           "the whole job: each run from an unpacked tree with a fresh `make %s` (untimed), Kbuild's preparation "
-           "and the full build timed" % report["config"] if report["target"] == "all"
-           else "`%s`, make target(s) `%s` after make clean" % (report["config"], report["target"]),
+        % (_what(report),
            report["objects"], master,
            cluster["master"]["cpus"], ", ".join("%s %.2f CPU" % (w["name"], w["cpus"]) for w in cluster["workers"]),
            report["ideal_speedup"]),

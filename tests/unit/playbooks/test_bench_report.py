@@ -129,3 +129,21 @@ def test_a_setup_whose_runs_were_all_refused_has_no_speedup(tmp_path):
     assert auto["all_refused"] and auto["speedup"] is None and auto["efficiency"] is None
     assert "auto (all runs refused: compiled on the master)" in text
     assert "pump" not in data["model"]  # a refused setup calibrates nothing
+
+
+def test_a_project_run_is_named_with_its_build_system_and_configure_time(tmp_path):
+    # the recorded kernel runs, relabelled as a project's (what benchmark.yml writes with DISTRANT_BENCH_PROJECT)
+    with open(RAW) as handle:
+        raw = json.load(handle)
+    raw["project"] = {"name": "yaml-cpp", "version": "0.7.0+dfsg-8", "build_system": "cmake", "target": ""}
+    for i, run in enumerate(raw["runs"]):
+        run.update(kernel_version=None, config=None, configure_seconds=0.2 + 0.1 * (i % 3))
+    with open(tmp_path / "benchmark-raw.json", "w") as handle:
+        json.dump(raw, handle)
+    subprocess.run([sys.executable, SCRIPT, str(tmp_path)], check=True, capture_output=True, text=True)
+    with open(tmp_path / "benchmark.md") as handle:
+        text = handle.read()
+    assert "yaml-cpp 0.7.0+dfsg-8 (cmake): each run after a clean of its build directory" in text
+    assert "its configure step apart, median 0.30 s" in text and "linux" not in text.split("\n")[2]
+    with open(tmp_path / "benchmark.json") as handle:
+        assert json.load(handle)["project"]["build_system"] == "cmake"
