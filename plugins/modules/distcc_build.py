@@ -847,9 +847,12 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
 def _clean(module, params, p):
     """make (or ninja) clean, or make distclean (keeping a kernel's .config), before the timed build.
 
-    A build directory that was never configured has nothing to clean."""
+    A build directory that was never configured has nothing to clean (an autotools tree may ship a
+    GNUmakefile of its own that works only once configure has run: gnulib's)."""
     build_dir = p["build_dir"]
     if not (has_makefile(build_dir) or os.path.isfile(os.path.join(build_dir, "build.ninja"))):
+        return
+    if p["build_system"] == "autotools" and not os.path.isfile(os.path.join(build_dir, "config.status")):
         return
     config = os.path.join(build_dir, ".config")
     saved = _read(config) if params["clean"] == "distclean" and p["kernel"] and os.path.exists(config) else None

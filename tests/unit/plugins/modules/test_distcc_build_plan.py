@@ -163,3 +163,17 @@ def test_build_system_mistakes_are_refused(request, fixture, overrides, message)
     with pytest.raises(module.PlanError, match=message):
         module.plan(params(path, hosts="10.200.1.3/4", **overrides))
     assert not (path / TreeState.DIR).exists()
+
+
+class _NoCommands:
+    def run_command(self, *args, **kwargs):
+        raise AssertionError("a command ran: %r" % (args,))
+
+
+def test_an_autotools_tree_never_configured_is_not_cleaned(autotools_tree):
+    # gnulib's GNUmakefile ships in release tarballs (GNU grep's) and fails before configure has run
+    (autotools_tree / "GNUmakefile").write_text("include $(srcdir)/maint.mk\n")
+    values = params(autotools_tree, hosts="10.200.1.3/4", clean="clean")
+    p = module.plan(values)
+    assert p["configure_needed"]
+    module._clean(_NoCommands(), values, p)
