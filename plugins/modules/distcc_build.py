@@ -756,7 +756,9 @@ def _layout(params):
         raise PlanError("%s is a kernel tree, which is built with make, not %s" % (chdir, build_system))
     default_dir = os.path.join(chdir, DEFAULT_CMAKE_BUILD_DIR) if build_system == "cmake" else chdir
     build_dir = os.path.join(chdir, params["build_dir"]) if params["build_dir"] else default_dir
-    configure_cmd, needed = None, False
+    configure_cmd = None
+    # configured: the build directory has what its build tool reads (a make tree always has)
+    configured = has_makefile(build_dir) or os.path.isfile(os.path.join(build_dir, "build.ninja"))
     if build_system == "make":
         if not has_makefile(build_dir):
             raise PlanError("%s is not a source tree make can build (no %s there); point chdir at the unpacked "
@@ -767,8 +769,8 @@ def _layout(params):
             raise PlanError("build_system autotools needs %s; run autoreconf -i in the tree first (or unpack a "
                             "release tarball, which has it)" % script)
         configure_cmd = [script if build_dir != chdir else "./configure"] + list(params["configure_args"])
-        needed = params["clean"] == "distclean" or not (
-            os.path.isfile(os.path.join(build_dir, "config.status")) and has_makefile(build_dir))
+        # an autotools tree may ship a GNUmakefile of its own (gnulib's) that works only once configure has run
+        configured = os.path.isfile(os.path.join(build_dir, "config.status")) and has_makefile(build_dir)
     else:
         if not os.path.isfile(os.path.join(chdir, "CMakeLists.txt")):
             raise PlanError("build_system cmake needs %s/CMakeLists.txt" % chdir)
@@ -782,13 +784,15 @@ def _layout(params):
                          "-DCMAKE_CXX_COMPILER=%s" % params["cxx_compiler"],
                          "-DCMAKE_C_COMPILER_LAUNCHER=%s" % launcher,
                          "-DCMAKE_CXX_COMPILER_LAUNCHER=%s" % launcher] + list(params["configure_args"])
-        needed = True
     if params["configure_args"] and build_system == "make":
         raise PlanError("configure_args are for autotools and cmake trees; %s is built with make alone (give make "
                         "variables in env, or set build_system)" % chdir)
     tool = "ninja" if build_system == "cmake" and params["cmake_generator"] == "ninja" else "make"
+    # CMake is configured at every build (an existing cache makes it quick), autotools when not yet or after distclean
+    needed = build_system == "cmake" or (build_system == "autotools"
+                                         and (params["clean"] == "distclean" or not configured))
     return dict(build_system=build_system, kernel=kernel, build_dir=build_dir, configure_cmd=configure_cmd,
-                configure_needed=needed, tool=tool)
+                configure_needed=needed, configured=configured, tool=tool)
 
 
 def _compiler_words(params, layout):
@@ -838,7 +842,7 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
         chdir=chdir, kernel=kernel, entries=entries, pump=pump, jobs=jobs, prepare=prepare, cmd=cmd,
         prepare_cmd=prepare_cmd, env=env, state=state, build_system=layout["build_system"],
         build_dir=layout["build_dir"], tool=layout["tool"], configure_cmd=layout["configure_cmd"],
-        configure_needed=layout["configure_needed"],
+        configure_needed=layout["configure_needed"], configured=layout["configured"],
         prepare_hosts=without_cpp(entries) if params["distcc"] else "",
         backoff_period=int(backoff) if backoff.isdigit() else params["backoff_period"],
     )
@@ -847,13 +851,10 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
 def _clean(module, params, p):
     """make (or ninja) clean, or make distclean (keeping a kernel's .config), before the timed build.
 
-    A build directory that was never configured has nothing to clean (an autotools tree may ship a
-    GNUmakefile of its own that works only once configure has run: gnulib's)."""
+    A build directory that was never configured (the plan's ``configured``) has nothing to clean."""
+    if not p["configured"]:
+        return
     build_dir = p["build_dir"]
-    if not (has_makefile(build_dir) or os.path.isfile(os.path.join(build_dir, "build.ninja"))):
-        return
-    if p["build_system"] == "autotools" and not os.path.isfile(os.path.join(build_dir, "config.status")):
-        return
     config = os.path.join(build_dir, ".config")
     saved = _read(config) if params["clean"] == "distclean" and p["kernel"] and os.path.exists(config) else None
     rc, out, err = module.run_command([p["tool"], params["clean"]], cwd=build_dir)
@@ -867,7 +868,7 @@ def _clean(module, params, p):
 
 def _configure(module, params, p, state):
     """configure or cmake, with the local compilers (their probes are not worth distributing); its seconds."""
-    if not p["configure_cmd"] or not (p["configure_needed"] or params["clean"] == "distclean"):
+    if not p["configure_needed"]:
         return None
     try:
         os.makedirs(p["build_dir"], exist_ok=True)
@@ -1016,7 +1017,7 @@ def main():
                   build_system=p["build_system"], build_dir=p["build_dir"], stdout_lines=[])
     if module.check_mode:
         steps = (["%s %s" % (p["tool"], params["clean"])] if params["clean"] != "none" else []) + \
-                ([" ".join(p["configure_cmd"])] if p["configure_cmd"] and p["configure_needed"] else []) + \
+                ([" ".join(p["configure_cmd"])] if p["configure_needed"] else []) + \
                 ([" ".join(p["prepare_cmd"])] if p["prepare_cmd"] else []) + [" ".join(p["cmd"])]
         result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
                       % (", then ".join(steps), p["build_dir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else ""))
