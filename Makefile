@@ -56,6 +56,7 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 
 molecule: ## the molecule scenarios (SCENARIOS="default vagrant")
 	@lab/vagrant-key.sh public >/dev/null
+	@case " $(SCENARIOS) " in *" trixie "*) DISTRANT_IMAGE_SUITES=trixie lab/images.sh systemd >/dev/null;; esac
 	@mkdir -p .cache
 	@for s in $(SCENARIOS); do \
 	  $(RUN) python lab/preflight_networks.py molecule/$$s/molecule.yml; \

@@ -22,7 +22,7 @@ settings_file="${VAGRANT_DOTFILE_PATH:-.vagrant}/distrant-settings"
 save_settings() {
     local key line merged=""
     mkdir -p "$(dirname "${settings_file}")"
-    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK BOX DOCKER_IMAGE DOCKER_CORES; do
+    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE DOCKER_CORES; do
         line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
         if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
             line="DISTRANT_${key}=$(printenv "DISTRANT_${key}")"
@@ -54,12 +54,14 @@ case "${1:-up}" in
         choice="$(pick_provider)"
         provider="${choice%% *}"
         log "provider: ${choice}"
-        if [ "${provider}" = docker ]; then
-            "${LAB_ROOT}/images.sh" vagrant >/dev/null
-        fi
         # The Vagrantfile checks the settings (e.g. docker quotas within the cores): refuse them
         # before they are saved or any machine is made.
         vagrant status >/dev/null || die "the lab's settings were refused (above); nothing was created"
+        if [ "${provider}" = docker ]; then
+            # the release's image (DISTRANT_DEBIAN, else the one this lab was made with)
+            suite="${DISTRANT_DEBIAN:-$(sed -n 's/^DISTRANT_DEBIAN=//p' "${settings_file}" 2>/dev/null || true)}"
+            DISTRANT_IMAGE_SUITES="${suite:-bookworm}" "${LAB_ROOT}/images.sh" vagrant >/dev/null
+        fi
         save_settings
         start=$(date +%s)
         vagrant up --provider="${provider}" || die "vagrant up failed (provider ${provider})"

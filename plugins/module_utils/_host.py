@@ -132,6 +132,47 @@ def read_users(names):
     return users
 
 
+CAP_SYS_ADMIN = 21
+# systemd from 256 on (Debian 13 has 257) keeps CAP_SYS_ADMIN across User= to install a unit's
+# seccomp filters; where the bounding set lacks it (containers) such a unit fails with
+# status=217/USER, "Failed to keep CAP_SYS_ADMIN" (systemd/systemd#34565).
+SYSTEMD_KEEPS_SYS_ADMIN = 256
+
+
+def parse_systemd_version(text):
+    """257 from `systemctl --version` ("systemd 257 (257.13-1~deb13u1)"), else None."""
+    words = text.split()
+    if len(words) >= 2 and words[0] == "systemd" and words[1].isdigit():
+        return int(words[1])
+    return None
+
+
+def parse_cap_bounding(status_text):
+    """The capability bounding set (an int) from /proc/<pid>/status, else None."""
+    for line in status_text.splitlines():
+        if line.startswith("CapBnd:"):
+            try:
+                return int(line.split(":", 1)[1].strip(), 16)
+            except ValueError:
+                return None
+    return None
+
+
+def read_systemd(run=_run, status_path="/proc/self/status"):
+    """systemd's version, whether CAP_SYS_ADMIN is in the bounding set, and so whether units with
+    User= may use seccomp-based sandboxing (ProtectKernel*, Restrict*, LockPersonality)."""
+    rc, out, _err = run(["systemctl", "--version"])
+    version = parse_systemd_version(out) if rc == 0 else None
+    try:
+        with open(status_path) as handle:
+            bounding = parse_cap_bounding(handle.read())
+    except OSError:
+        bounding = None
+    cap_sys_admin = None if bounding is None else bool(bounding >> CAP_SYS_ADMIN & 1)
+    seccomp = not (version is not None and version >= SYSTEMD_KEEPS_SYS_ADMIN and cap_sys_admin is False)
+    return {"version": version, "cap_sys_admin": cap_sys_admin, "seccomp_sandboxing": seccomp}
+
+
 def check_include_server(path):
     """Whether distcc's include server C extension imports from path on this Python, and why not."""
     if path is None:

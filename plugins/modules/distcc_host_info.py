@@ -128,6 +128,17 @@ ports:
   type: list
   elements: dict
   sample: [{"target": "10.200.1.3:3632", "open": true, "error": null}]
+systemd:
+  description:
+    - C(version) of systemd (null without it), C(cap_sys_admin) (whether CAP_SYS_ADMIN is in this host's
+      capability bounding set; false in a container without it) and C(seccomp_sandboxing), whether a unit
+      with C(User=) may use the sandboxing settings that install seccomp filters (C(ProtectKernelTunables=),
+      C(ProtectKernelModules=), C(ProtectControlGroups=), C(RestrictSUIDSGID=), C(LockPersonality=),
+      C(RestrictAddressFamilies=)). systemd 256 and later (Debian 13) keep CAP_SYS_ADMIN across C(User=) to
+      install them, and where it is not in the bounding set the unit fails with C(status=217/USER).
+  returned: always
+  type: dict
+  sample: {"version": 257, "cap_sys_admin": false, "seccomp_sandboxing": false}
 include_server:
   description: C(works) and C(error) of the include server in O(include_server), or null when not asked.
   returned: always
@@ -172,6 +183,7 @@ def main():
         services=_host.read_services(p["services"]),
         users=_host.read_users(p["users"]),
         include_server=_host.check_include_server(p["include_server"]),
+        systemd=_host.read_systemd(),
         ports=_host.check_ports(p["ports"], p["port_timeout"]),
     )
 

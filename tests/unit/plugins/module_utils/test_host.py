@@ -145,3 +145,36 @@ def test_port_that_opens_late_is_waited_for():
     clock[0] = 0.0
     got = _host.wait_for_port("10.0.0.3:3632", 1, connect=refuse, clock=lambda: clock[0], sleep=sleep)
     assert got["open"] is False and "Connection refused" in got["error"]
+
+
+def test_systemd_version_from_debian_12_and_13():
+    assert _host.parse_systemd_version(fixture("systemctl-version-bookworm.txt")) == 252
+    assert _host.parse_systemd_version(fixture("systemctl-version-trixie.txt")) == 257
+    assert _host.parse_systemd_version("") is None
+    assert _host.parse_systemd_version("bash: systemctl: command not found") is None
+
+
+def test_cap_sys_admin_in_a_container_and_on_a_host():
+    container = _host.parse_cap_bounding(fixture("proc-status-container.txt"))
+    host = _host.parse_cap_bounding(fixture("proc-status-host.txt"))
+    assert not container >> _host.CAP_SYS_ADMIN & 1
+    assert host >> _host.CAP_SYS_ADMIN & 1
+    assert _host.parse_cap_bounding("Name: x\n") is None
+
+
+def _systemd(version_text, status_text, tmp_path):
+    status = tmp_path / "status"
+    status.write_text(status_text)
+    return _host.read_systemd(run=lambda argv: (0, version_text, ""), status_path=str(status))
+
+
+def test_seccomp_sandboxing_is_off_only_for_new_systemd_without_cap_sys_admin(tmp_path):
+    trixie, bookworm = fixture("systemctl-version-trixie.txt"), fixture("systemctl-version-bookworm.txt")
+    container, host = fixture("proc-status-container.txt"), fixture("proc-status-host.txt")
+    assert _systemd(trixie, container, tmp_path) == {"version": 257, "cap_sys_admin": False,
+                                                     "seccomp_sandboxing": False}
+    assert _systemd(trixie, host, tmp_path)["seccomp_sandboxing"] is True
+    assert _systemd(bookworm, container, tmp_path)["seccomp_sandboxing"] is True
+    # unknown is not a reason to take protection away
+    assert _systemd("", container, tmp_path)["seccomp_sandboxing"] is True
+    assert _systemd(trixie, "", tmp_path)["seccomp_sandboxing"] is True
