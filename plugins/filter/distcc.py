@@ -125,10 +125,10 @@ def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=Fal
         raise AnsibleFilterError("distcc_host_list: %s" % exc)
 
 
-def distcc_compiler_check(workers, master, master_versions, compilers=("gcc", "g++")):
-    """Every worker's compilers against the master's, by major.minor (see plugin_utils._policy)."""
+def distcc_compiler_check(workers, master, master_versions, compilers=("gcc", "g++"), match="major.minor"):
+    """Every worker's compilers against the master's, by major.minor or major (see plugin_utils._policy)."""
     try:
-        return compiler_check(master, master_versions, workers, compilers)
+        return compiler_check(master, master_versions, workers, compilers, match)
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_compiler_check: %s" % exc)
 

@@ -171,25 +171,31 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     }
 
 
-def major_minor(version):
-    """'12.2.0' -> '12.2' (distcc needs the same compiler release on both sides, patch level aside)."""
-    return ".".join(str(version).split(".")[:2]) if version else None
+COMPILER_MATCHES = ("major.minor", "major")
 
 
-def compiler_check(master, master_versions, workers, compilers):
-    """Compare every worker's compilers with the master's, by major.minor.
+def major_minor(version, match="major.minor"):
+    """'12.2.0' -> '12.2' (distcc needs the same compiler release on both sides, patch level aside),
+    or '12' with match 'major' (the gcc release series, as Debian's versioned gcc-12 names it)."""
+    return ".".join(str(version).split(".")[:match.count(".") + 1]) if version else None
+
+
+def compiler_check(master, master_versions, workers, compilers, match="major.minor"):
+    """Compare every worker's compilers with the master's, by major.minor (or by major: ``match``).
 
     ``master_versions`` and each value of ``workers`` (host -> versions) map a compiler name to
     its full version, or None when it is missing. Returns dict(ok, differs, want, table): the
-    hosts whose compilers differ (or are missing), the master's major.minor per compiler, and a
-    table of every host and version with the differing ones marked, for an error message.
+    hosts whose compilers differ (or are missing), the master's major.minor (or major) per compiler,
+    and a table of every host and version with the differing ones marked, for an error message.
     """
+    if match not in COMPILER_MATCHES:
+        raise PolicyError("match must be one of %s, not %r" % (", ".join(COMPILER_MATCHES), match))
     compilers = list(compilers)
     missing = [name for name in compilers if not (master_versions or {}).get(name)]
     if missing:
         raise PolicyError("the master %s has no %s; install %s there (the distcc_master role does with its "
                           "default distcc_master_packages)" % (master, ", ".join(missing), " and ".join(missing)))
-    want = dict((name, major_minor(master_versions[name])) for name in compilers)
+    want = dict((name, major_minor(master_versions[name], match)) for name in compilers)
     widths = [max(28, len(master) + 9)] + [max(10, len(name) + 2) for name in compilers]
     for host in workers:
         widths[0] = max(widths[0], len(host) + 2)
@@ -201,7 +207,7 @@ def compiler_check(master, master_versions, workers, compilers):
     differs = []
     for host in sorted(workers):
         versions = workers[host] or {}
-        bad = [name for name in compilers if major_minor(versions.get(name)) != want[name]]
+        bad = [name for name in compilers if major_minor(versions.get(name), match) != want[name]]
         if bad:
             differs.append(host)
         lines.append(row([host] + [versions.get(name) or "missing" for name in compilers],

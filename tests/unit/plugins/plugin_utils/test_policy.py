@@ -180,3 +180,14 @@ def test_compiler_check_passes_on_patch_levels_and_refuses_a_master_without_the_
     assert compiler_check("m", {"gcc": "12.2.0"}, {"w": {"gcc": "12.2.1"}}, ["gcc"])["ok"]
     with pytest.raises(PolicyError, match="the master m has no g[+][+]; install g[+][+] there"):
         compiler_check("m", {"gcc": "12.2.0", "g++": None}, {}, ["gcc", "g++"])
+
+
+def test_compiler_check_by_series_accepts_another_bugfix_release_only():
+    from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import PolicyError, compiler_check
+    # Debian 12's gcc-12 is 12.2.0, Debian 13's 12.4.0: the same series, another bugfix release
+    workers = {"trixie": {"gcc-12": "12.4.0"}, "old": {"gcc-12": "11.3.0"}}
+    assert not compiler_check("m", {"gcc-12": "12.2.0"}, workers, ["gcc-12"])["ok"]
+    result = compiler_check("m", {"gcc-12": "12.2.0"}, workers, ["gcc-12"], match="major")
+    assert result["differs"] == ["old"] and result["want"] == {"gcc-12": "12"}
+    with pytest.raises(PolicyError, match="match must be one of major.minor, major"):
+        compiler_check("m", {"gcc": "12.2.0"}, {}, ["gcc"], match="minor")
