@@ -12,7 +12,7 @@ export DISTRANT_LAB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/distrant-lab
 export ANSIBLE_HOME ?= $(CURDIR)/.ansible
 export ANSIBLE_FORCE_COLOR ?= 1
 export PY_COLORS ?= 1
-SCENARIOS ?= default vagrant
+SCENARIOS ?= default vagrant trixie
 
 RUN = lab/run
 
@@ -54,7 +54,7 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 	@lab/vagrant-key.sh public >/dev/null
 	$(RUN) python -m pytest -q tests/integration
 
-molecule: ## the molecule scenarios (SCENARIOS="default vagrant")
+molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie")
 	@lab/vagrant-key.sh public >/dev/null
 	@case " $(SCENARIOS) " in *" trixie "*) DISTRANT_IMAGE_SUITES=trixie lab/images.sh systemd >/dev/null;; esac
 	@mkdir -p .cache
