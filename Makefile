@@ -2,6 +2,7 @@
 #   make lab       bring the Vagrant lab up, build a kernel across it, print the report
 #   make lab-down  destroy the Vagrant lab
 #   make test      everything CI runs (lint, sanity, unit, molecule), stops at the first failure
+#   make test-libvirt  the lab on libvirt VMs, tested (not in make test: TCG is slow)
 # Caches (images, venv, downloads) live in $(DISTRANT_LAB_HOME), outside the git tree.
 
 SHELL := /bin/bash
@@ -16,7 +17,7 @@ SCENARIOS ?= default vagrant trixie
 
 RUN = lab/run
 
-.PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule \
+.PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule test-libvirt \
         collection lab lab-down bench bench-backoff bench-provision clean
 
 help: ## show the targets
@@ -63,6 +64,12 @@ molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie")
 	  $(RUN) molecule test -s $$s 2>&1 | tee .cache/molecule-$$s.log \
 	    || { lab/failures.sh .cache/molecule-$$s.log; exit 1; }; \
 	done
+
+test-libvirt: venv ## the lab on libvirt VMs (master + 1 worker; not in make test: about 30 min under TCG)
+	@lab/vagrant-key.sh public >/dev/null
+	@mkdir -p .cache
+	$(RUN) molecule test -s libvirt 2>&1 | tee .cache/molecule-libvirt.log \
+	  || { lab/failures.sh .cache/molecule-libvirt.log; exit 1; }
 
 collection: ## build the collection tarball
 	$(RUN) ansible-galaxy collection build --force --output-path .cache/

@@ -22,7 +22,8 @@ settings_file="${VAGRANT_DOTFILE_PATH:-.vagrant}/distrant-settings"
 save_settings() {
     local key line merged=""
     mkdir -p "$(dirname "${settings_file}")"
-    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE DOCKER_CORES; do
+    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE DOCKER_CORES \
+               LIBVIRT_DRIVER; do
         line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
         if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
             line="DISTRANT_${key}=$(printenv "DISTRANT_${key}")"
@@ -38,9 +39,11 @@ pick_provider() {
     if [ -n "${DISTRANT_PROVIDER:-}" ]; then
         echo "${DISTRANT_PROVIDER} (DISTRANT_PROVIDER)"; return
     fi
-    if [ -r /dev/kvm ] && [ -w /dev/kvm ] && command -v virsh >/dev/null 2>&1 &&
-        vagrant plugin list 2>/dev/null | grep -q vagrant-libvirt; then
-        echo "libvirt (/dev/kvm and vagrant-libvirt present)"; return
+    # libvirt only where a guest really boots under KVM (under TCG it is correct but far too slow)
+    if [ -r /dev/kvm ] && [ -w /dev/kvm ] && command -v qemu-system-x86_64 >/dev/null 2>&1 &&
+        vagrant plugin list 2>/dev/null | grep -q '^vagrant-libvirt ' &&
+        [ "$(DISTRANT_LIBVIRT_DRIVER='' "${LAB_ROOT}/libvirt.sh" accel 2>/dev/null)" = kvm ]; then
+        echo "libvirt (vagrant-libvirt present, and a guest boots under KVM)"; return
     fi
     if command -v VBoxManage >/dev/null 2>&1 && VBoxManage list hostinfo >/dev/null 2>&1; then
         echo "virtualbox (VBoxManage works)"; return
@@ -57,6 +60,18 @@ case "${1:-up}" in
         # The Vagrantfile checks the settings (e.g. docker quotas within the cores): refuse them
         # before they are saved or any machine is made.
         vagrant status >/dev/null || die "the lab's settings were refused (above); nothing was created"
+        if [ "${provider}" = libvirt ]; then
+            "${LAB_ROOT}/libvirt.sh" host
+            DISTRANT_LIBVIRT_DRIVER="$("${LAB_ROOT}/libvirt.sh" accel)" || exit 1
+            export DISTRANT_LIBVIRT_DRIVER
+            # the box built from lab/images/libvirt/, unless the user named one (DISTRANT_BOX)
+            box="${DISTRANT_BOX:-$(sed -n 's/^DISTRANT_BOX=//p' "${settings_file}" 2>/dev/null || true)}"
+            if [ -z "${box}" ] || [[ "${box}" == distrant-lab/* ]]; then
+                suite="${DISTRANT_DEBIAN:-$(sed -n 's/^DISTRANT_DEBIAN=//p' "${settings_file}" 2>/dev/null || true)}"
+                DISTRANT_BOX="$(DISTRANT_DEBIAN="${suite:-bookworm}" "${LAB_ROOT}/libvirt.sh" box)" || exit 1
+                export DISTRANT_BOX
+            fi
+        fi
         if [ "${provider}" = docker ]; then
             # the release's image (DISTRANT_DEBIAN, else the one this lab was made with)
             suite="${DISTRANT_DEBIAN:-$(sed -n 's/^DISTRANT_DEBIAN=//p' "${settings_file}" 2>/dev/null || true)}"
@@ -90,9 +105,15 @@ case "${1:-up}" in
         log "report: reports/provision.md, reports/provision.json"
         ;;
     down)
+        network="${DISTRANT_NETWORK:-$(sed -n 's/^DISTRANT_NETWORK=//p' "${settings_file}" 2>/dev/null || true)}"
         if command -v vagrant >/dev/null 2>&1; then
-            vagrant destroy -f && rm -f "${settings_file}"
+            vagrant destroy -f || die "vagrant destroy failed (above)"
         fi
+        # what an interrupted `vagrant up` left on libvirt, which vagrant no longer knows
+        if command -v virsh >/dev/null 2>&1; then
+            "${LAB_ROOT}/libvirt.sh" clean "${network:-10.200.1}"
+        fi
+        rm -f "${settings_file}"
         ;;
     *) die "usage: $0 up|down|bench|bench-backoff|bench-provision" ;;
 esac

@@ -31,6 +31,22 @@ def stranded(run):
     return sum(n for reason, n in (run.get("local_reasons") or {}).items() if reason in STRANDED)
 
 
+BREAKDOWN_PARTS = ("master", "make", "client", "include_server", "accounting", "other")
+
+
+def breakdown_median(runs):
+    """The median of each part of the master's CPU breakdown (distcc_build's cpu_breakdown) over the runs."""
+    found = [r["cpu_breakdown"] for r in runs if r.get("cpu_breakdown")]
+    if not found:
+        return None
+    out = {}
+    for key in ["objects", "client_processes"] + [
+            "%s_%s" % (part, unit) for part in BREAKDOWN_PARTS for unit in ("seconds", "per_object_ms")]:
+        values = [b[key] for b in found if b.get(key) is not None]
+        out[key] = round(statistics.median(values), 2) if values else None
+    return out
+
+
 def summarize(setup, all_runs, hosts):
     """One setup's numbers from its runs; runs the module refused (min_remote_share) are counted apart."""
     runs = [r for r in all_runs if not r.get("refused")] or all_runs
@@ -47,6 +63,7 @@ def summarize(setup, all_runs, hosts):
         "name": setup["name"],
         "description": setup["description"],
         "scaling": "workers" in setup,  # a pump-<k>w row, run to check the model
+        "cpu_breakdown": breakdown_median(runs),  # a setup run with cpu_breakdown (its time carries the cost)
         "runs": len(runs),
         "refused_runs": len(refused),
         "all_refused": not [r for r in all_runs if not r.get("refused")],
@@ -135,7 +152,7 @@ def setups_of(raw, master_cpus, worker_cpus):
 def calibration(setups, pump, master, names):
     """The mode's workers-only setup (no localhost, every worker): plain, and auto on a 1+4 lab."""
     setup = next((s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
-                  and "localhost" not in s["hosts"] and not s["all_refused"]), None)
+                  and not s["cpu_breakdown"] and "localhost" not in s["hosts"] and not s["all_refused"]), None)
     if not setup:
         return None, None
     cpu = setup["cpu_seconds_median"]

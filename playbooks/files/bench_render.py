@@ -23,6 +23,38 @@ def _what(report):
         report["kernel_version"], report["config"], report["target"])
 
 
+def _breakdown_table(setups):
+    """Where the master's CPU went, per object, in the setups run with cpu_breakdown."""
+    measured = [s for s in setups if s.get("cpu_breakdown")]
+    if not measured:
+        return []
+    lines = ["", "## Where the master's CPU goes", "",
+             "Milliseconds of master CPU per object (median of the runs), measured with distcc_build's "
+             "cpu_breakdown: the distcc client of each compile (with whatever it ran on the master) recorded exactly "
+             "per process; make with everything else the build ran (Kbuild's shells and tools, linking) from the "
+             "build's own process accounting; the include server read from its process; other = the master's CPU "
+             "counter minus all of those (interrupts, the build module, sshd). Accounting is what measuring cost; "
+             "the wall time of these rows carries it.", "",
+             "| setup | objects | master | make and Kbuild | distcc client | include server | accounting | other |",
+             "|---|---|---|---|---|---|---|---|"]
+
+    def cell(b, part):
+        ms, seconds = b.get(part + "_per_object_ms"), b.get(part + "_seconds")
+        if ms is None:
+            return "-"
+        share = " (%.0f%%)" % (100.0 * seconds / b["master_seconds"]) if b.get("master_seconds") else ""
+        return "%.1f ms%s" % (ms, share)
+
+    for s in measured:
+        b = s["cpu_breakdown"]
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            s["name"], int(b["objects"]) if b.get("objects") else "-",
+            "%.1f ms (%.1f CPU-s)" % (b["master_per_object_ms"], b["master_seconds"])
+            if b.get("master_per_object_ms") is not None else "-",
+            cell(b, "make"), cell(b, "client"), cell(b, "include_server"), cell(b, "accounting"), cell(b, "other")))
+    return lines
+
+
 def markdown(report, setups, models, checks, names, master):
     cluster = report["cluster"]
     lines = [
@@ -62,6 +94,7 @@ def markdown(report, setups, models, checks, names, master):
             if s["pump"] else "-"))
     lines += header + rows
     lines += ["", "Setups:"] + ["- `%s`: %s (`%s`)" % (s["name"], s["description"], s["hosts"] or "local") for s in setups]
+    lines += _breakdown_table(setups)
     if models:
         lines += ["", "## Scaling model", "",
                   "Calibrated on the workers-only setups of this run: the master's CPU-seconds M and the workers' W "
@@ -110,40 +143,74 @@ def write_svg(path, setups, models, checks):
                    % (left + bar_width + 6, y + 15, s["wall_median_seconds"], s["speedup"], s["ideal_speedup"],
                       "%d%%" % (100 * s["efficiency"]) if s["efficiency"] is not None else "?"))
     if models:
-        x0, y0, plot_w, plot_h = left, chart_top + chart_height - 20, width - left - 140, chart_height - 40
-        points = next(m for m in models.values() if m)["points"]
-        top = max(max(p["speedup"] for m in models.values() if m for p in m["points"]) * 1.2, 2)
-        ideal_cap = top
-
-        def xy(k, speedup):
-            return (x0 + plot_w * math.log(k, 64), y0 - plot_h * min(speedup, ideal_cap) / top)
-
-        out.append('<text x="10" y="%d" font-size="15" font-weight="bold">Model: speedup for 1..64 workers '
-                   '(log scale), dots = measured</text>' % (chart_top - 8))
-        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0 + plot_w, y0))
-        out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0, y0 - plot_h))
-        for k in (1, 2, 4, 8, 16, 32, 64):
-            x, dummy = xy(k, 0)
-            out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (x, y0 + 15, k))
-        for value in range(0, int(top) + 1, max(1, int(top) // 5)):
-            dummy, y = xy(1, value)
-            out.append('<text x="%d" y="%.1f" text-anchor="end">%dx</text>' % (x0 - 5, y + 4, value))
-        series = [("ideal", [(p["workers"], p["ideal_speedup"]) for p in points], "#999999")]
-        colors = {"plain": "#d0884a", "pump": "#4a7bd0"}
-        for mode, m in models.items():
-            if m:
-                series.append((mode, [(p["workers"], p["speedup"]) for p in m["points"]], colors.get(mode, "black")))
-        for i, (label, data, color) in enumerate(series):
-            line = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
-            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (line, color))
-            legend = label if label == "ideal" else label + " (model)"
-            out.append('<text x="%d" y="%d" fill="%s">%s</text>'
-                       % (x0 + plot_w + 10, y0 - plot_h + 16 * i + 10, color, legend))
-        base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
-        for c in checks:
-            if base:
-                x, y = xy(c["workers"], base / c["measured_seconds"])
-                out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="#4a7bd0"/>' % (x, y))
+        out += _scaling_chart(setups, models, left, chart_top, chart_height, width)
     out.append("</svg>")
     with open(path, "w") as handle:
         handle.write("\n".join(out) + "\n")
+
+
+def _scaling_chart(setups, models, left, chart_top, chart_height, width):
+    """Speedup against workers, both on log scales, so that the ideal line (which grows with
+    every worker) stays on the chart beside the model's curves (which flatten where the master
+    becomes the limit). Dots are measured setups (workers only or with localhost), at the number
+    of workers each used; a dashed line marks where each mode's model says the master saturates."""
+    x0, y0, plot_w, plot_h = left, chart_top + chart_height - 20, width - left - 170, chart_height - 40
+    colors = {"plain": "#d0884a", "pump": "#4a7bd0"}
+    points = next(m for m in models.values() if m)["points"]
+    base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
+    measured = [s for s in setups if s["hosts"] and s.get("speedup") and s.get("workers_used")]
+    values = [p["ideal_speedup"] for p in points] + [p["speedup"] for m in models.values() if m
+                                                     for p in m["points"]]
+    values += [s["speedup"] for s in measured]
+    top = 2 ** math.ceil(math.log2(max(values + [2])))
+    bottom = 2 ** math.floor(math.log2(min(values + [1])))
+    k_max = max(p["workers"] for p in points)
+
+    def xy(k, speedup):
+        return (x0 + plot_w * math.log(k, k_max),
+                y0 - plot_h * math.log(speedup / bottom) / math.log(top / bottom))
+
+    out = ['<text x="10" y="%d" font-size="15" font-weight="bold">Speedup against workers (both log scales): '
+           'lines = model, dots = measured</text>' % (chart_top - 8),
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0 + plot_w, y0),
+           '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (x0, y0, x0, y0 - plot_h)]
+    k = 1
+    while k <= k_max:
+        x, _y = xy(k, bottom)
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (x, y0 + 15, k))
+        k *= 2
+    value = bottom
+    while value <= top:
+        _x, y = xy(1, value)
+        out.append('<text x="%d" y="%.1f" text-anchor="end">%gx</text>' % (x0 - 5, y + 4, value))
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#eeeeee"/>' % (x0, y, x0 + plot_w, y))
+        value *= 2
+    series = [("ideal", [(p["workers"], p["ideal_speedup"]) for p in points], "#999999")]
+    for mode, m in models.items():
+        if m:
+            series.append((mode + " (model)", [(p["workers"], p["speedup"]) for p in m["points"]],
+                           colors.get(mode, "black")))
+    for i, (label, data, color) in enumerate(series):
+        line = " ".join("%.1f,%.1f" % xy(k, v) for k, v in data)
+        out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>' % (line, color))
+        label_y = y0 - plot_h + 16 * i + 10
+        out.append('<text x="%d" y="%d" fill="%s">%s</text>' % (x0 + plot_w + 10, label_y, color, label))
+    for mode, m in models.items():
+        limit = m and m.get("master_bound_from_workers")
+        if limit and limit <= k_max:
+            x, _y = xy(max(limit, 1), bottom)
+            out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-dasharray="4 3" '
+                       'class="master-limit"/>' % (x, y0, x, y0 - plot_h, colors.get(mode, "black")))
+            out.append('<text x="%.1f" y="%d" fill="%s" font-size="11">master limit (%s): %g workers</text>'
+                       % (x + 3, y0 - plot_h + 12 + 14 * list(models).index(mode), colors.get(mode, "black"),
+                          mode, limit))
+    for s in measured:
+        x, y = xy(s["workers_used"], s["speedup"])
+        color = colors["pump" if s.get("pump") else "plain"]
+        out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s" class="measured"><title>%s: %sx measured, '
+                   '%d worker%s</title></circle>' % (x, y, color, s["name"], s["speedup"], s["workers_used"],
+                                                     "" if s["workers_used"] == 1 else "s"))
+    if base and measured:
+        out.append('<text x="%d" y="%d" font-size="11">measured against the local build (%.0f s)</text>'
+                   % (x0 + plot_w + 10, y0 - plot_h + 16 * len(series) + 10, base))
+    return out

@@ -17,8 +17,12 @@ description:
     destroyed or re-created) or when the SSH port of a machine listed as running does not
     accept a connection within a second.
   - Hosts get the connection variables vagrant gives (host, port, user, key, host-key options)
-    and C(vagrant_state), C(vagrant_provider), C(vagrant_project). The cluster's private address
-    is not what ssh-config gives; the roles find it from the hosts' facts.
+    and C(vagrant_state), C(vagrant_provider), C(vagrant_project).
+  - What vagrant does not tell (a machine's private address, the network the cluster shares) comes
+    from O(vars_file) when the Vagrantfile writes one. The repository's Vagrantfile gives each machine
+    C(vagrant_private_address) and the C(vagrant) group C(distcc_network_cidr), so that the lab's
+    C(DISTRANT_NETWORK) reaches the roles without being set a second time. These are inventory
+    variables, so group_vars, host_vars and C(-e) still override them.
   - Every host is in C(vagrant) and in C(vagrant_<provider>); name patterns map machines to
     more groups (by default C(master*) to C(distcc_masters), C(worker-*) and C(slave-*) to
     C(distcc_workers)).
@@ -65,6 +69,18 @@ options:
     description: Seconds before a vagrant command is given up.
     type: int
     default: 120
+  vars_file:
+    description:
+      - >-
+        A JSON file in each project's Vagrant state directory (C(VAGRANT_DOTFILE_PATH), else
+        C(.vagrant)) with variables for the hosts and groups, written by the Vagrantfile:
+        C({"hosts": {"<machine>": {"<var>": <value>}}, "groups": {"<group>": {"<var>": <value>}}}).
+      - Variables of machines that are not listed are ignored; a group that does not exist is created.
+        A missing file adds nothing; a file that is not such JSON is an error that names it.
+      - Empty turns it off.
+    type: str
+    default: inventory-vars.json
+    version_added: 0.1.0
 """
 
 EXAMPLES = r"""
@@ -82,6 +98,7 @@ keyed_groups:
 """
 
 import fnmatch
+import json
 import os
 import subprocess
 
@@ -211,7 +228,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if missing:
                 raise AnsibleParserError("vagrant ssh-config in %s gave nothing for running machine(s) %s"
                                          % (project, ", ".join(missing)))
-        return {"machines": machines, "ssh": ssh, "fingerprint": self._fingerprint(project)}
+        return {"machines": machines, "ssh": ssh, "vars": self._read_vars_file(project),
+                "fingerprint": self._fingerprint(project)}
+
+    def _read_vars_file(self, project):
+        """{"hosts": {...}, "groups": {...}} from the project's vars_file ({} when there is none)."""
+        name = (self.get_option("vars_file") or "").strip()
+        if not name:
+            return {}
+        path = os.path.join(self._dotfile(project), name)
+        try:
+            with open(path, "rb") as handle:
+                data = json.loads(handle.read())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise AnsibleParserError("vars_file %s could not be read as JSON: %s" % (path, to_native(exc)))
+        problems = []
+        if not isinstance(data, dict) or set(data) - {"hosts", "groups"}:
+            problems.append("the top level must be a mapping with only hosts and groups")
+        else:
+            for kind in ("hosts", "groups"):
+                entries = data.get(kind, {})
+                if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
+                    problems.append("%s must map each name to a mapping of variables" % kind)
+        if problems:
+            raise AnsibleParserError("vars_file %s is not what the plugin reads (%s); expected "
+                                     '{"hosts": {"<machine>": {"<var>": <value>}}, "groups": {"<group>": {...}}}'
+                                     % (path, "; ".join(problems)))
+        return data
 
     def _groups_for(self, name):
         groups = []
@@ -246,6 +291,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "vagrant_provider": provider,
                     "vagrant_project": project,
                 }
+                hostvars.update(info.get("vars", {}).get("hosts", {}).get(name, {}))
                 if running:
                     hostvars.update(connection_vars(info["ssh"][name]))
                 for key, value in hostvars.items():
@@ -254,6 +300,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(self.get_option("compose"), allvars, host, strict=strict)
                 self._add_host_to_composed_groups(self.get_option("groups"), allvars, host, strict=strict)
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), allvars, host, strict=strict)
+            for group, variables in info.get("vars", {}).get("groups", {}).items():
+                group = self.inventory.add_group(group)
+                for key, value in variables.items():
+                    self.inventory.set_variable(group, key, wrap_var(value))
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)

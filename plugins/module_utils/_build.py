@@ -45,6 +45,7 @@ class TreeState:
         "make_log": "make.log",  # make's (or ninja's) output
         "configure_log": "configure.log",  # configure's or cmake's output
         "include_server_log": "include_server.log",  # pump mode's include server
+        "cpu_log": "cpu.log",  # cpu_breakdown: one line per process of the compiler words
     }
 
     def __init__(self, chdir):

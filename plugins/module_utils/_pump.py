@@ -15,11 +15,14 @@ afterwards, and it is stopped with a bounded wait.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+
+from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import read_process_cpu_seconds
 
 INCLUDE_SERVER = os.path.join("include_server", "include_server.py")
 
@@ -61,14 +64,17 @@ def _tail(path, limit=2000):
 class IncludeServer:
     """One include server for one build: ``start()``, then ``env`` for the build, then ``stop()``."""
 
-    def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60):
+    def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60, options=()):
         self.pump_path = pump_path
+        self.options = list(options)
         self.python = python
         self.tmp_parent = tmp_parent
         self.start_timeout = start_timeout
         self.run_dir = None
         self.pid = None
         self.env = {}
+        self.startup_cpu_seconds = 0.0  # the process that starts the server and returns
+        self.server_cpu_seconds = None  # the server's own, read from /proc just before it is stopped
 
     def start(self):
         check_installed(self.pump_path)
@@ -78,9 +84,10 @@ class IncludeServer:
         socket = os.path.join(self.run_dir, "socket")
         pid_file = os.path.join(self.run_dir, "pid")
         env = dict(os.environ, PYTHONPATH=self.pump_path, PYTHONOPTIMIZE="1", DISTCC_CLIENT_TMP=self.run_dir)
-        argv = [self.python, script, "--port", socket, "--pid_file", pid_file, "-d1"]
+        argv = [self.python, script, "--port", socket, "--pid_file", pid_file, "-d1"] + self.options
         # The include server forks its server process and returns once it accepts
         # connections; its output goes to files (a pipe would keep run_command waiting).
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(os.path.join(self.run_dir, "stdout"), "w") as out, open(os.path.join(self.run_dir, "stderr"), "w") as err:
             try:
                 rc = subprocess.call(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
@@ -89,6 +96,8 @@ class IncludeServer:
                 rc = "timeout after %d s" % self.start_timeout
             except OSError as exc:
                 rc = str(exc)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.startup_cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         pid = _tail(pid_file)
         if rc != 0 or not os.path.exists(socket) or not pid.isdigit():
             message = _tail(os.path.join(self.run_dir, "stderr")) or _tail(os.path.join(self.run_dir, "stdout"))
@@ -106,6 +115,7 @@ class IncludeServer:
         Returns the include server's own messages (its stderr), for the build's log.
         """
         if self.pid and _alive(self.pid):
+            self.server_cpu_seconds = read_process_cpu_seconds(self.pid)
             try:
                 os.kill(self.pid, signal.SIGTERM)
             except OSError:

@@ -170,6 +170,30 @@ options:
         distributed one. C(0) (the default) checks nothing; a build that had nothing to compile passes.
     type: float
     default: 0.0
+  cpu_breakdown:
+    description:
+      - Measure where the master's CPU goes, returned as RV(ansible_facts.distcc_build.cpu_breakdown), split into the distcc
+        client of each compile (with the compiles it ran on the master), the include server in pump mode, make
+        (with the build system's shells and tools, linking) and the rest.
+      - The compiler words become C(<account> distcc gcc), where C(<account>) is a small C program that runs its
+        command and records, exactly, the CPU it and its children used; it is built with O(compiler) into the
+        tree's C(.distrant/) on first use, and checked to run before anything else happens. Its own cost (one
+        more process per compile, about a millisecond) is reported apart, so leave this off for the builds
+        whose time counts.
+      - The compiler words change with it, so a build with O(clean=none) after one without (or the other way
+        round) makes Kbuild compile everything again.
+    type: bool
+    default: false
+  include_server_options:
+    description:
+      - Options for pump mode's include server, after the module's own (C(--port), C(--pid_file), C(-d1)), e.g.
+        C(--no_force_dirs) (do not send an empty file for each directory a compile's headers were found
+        through, which the include server otherwise does for includes such as C(dir/../x.h)).
+      - See C(include_server --help) on the master. An option the include server does not know stops it
+        before the build, with its message.
+    type: list
+    elements: str
+    default: []
   pump_path:
     description:
       - Directory holding the fixed include server (C(include_server/include_server.py) and its C
@@ -416,6 +440,32 @@ ansible_facts:
         distcc: {description: Whether distcc was used., type: bool, returned: always, sample: true}
         started_at: {description: Start time (UTC ISO 8601)., type: str, returned: always, sample: "2026-11-24T07:00:00Z"}
         client_log: {description: The distcc client log of this build., type: str, returned: always, sample: /srv/distcc-build/linux-6.1/.distrant/client.log}
+        cpu_breakdown:
+          description:
+            - With O(cpu_breakdown), where the master's CPU went during the build (prepare step included), in
+              seconds and in milliseconds per object (RV(ansible_facts.distcc_build.objects)); null without it.
+            - C(master_seconds) - the master's whole CPU counter (its cgroup's in a container, C(/proc/stat) on a VM),
+              as RV(ansible_facts.distcc_build.host_cpu_seconds); null when it cannot be read.
+            - C(client_seconds) - the distcc client processes (C(client_processes) of them) and everything they
+              ran on the master (local preprocessing outside pump mode, compiles on a localhost slot or after a
+              failure, compiler probes of the build system). In a local build (O(distcc=false)), the compiler;
+              the per-object values are null there (no client log counts the objects).
+            - C(include_server_seconds) - pump mode's include server, its start-up process included (null outside
+              pump mode).
+            - C(accounting_seconds) - what measuring cost (the accounting program's own CPU).
+            - C(make_seconds) - every other process the build ran and waited for, exactly (make, the build
+              system's shells and tools such as Kbuild's fixdep and objtool, linking).
+            - C(other_seconds) - the master's CPU counter minus all of the above (the kernel's interrupts and
+              threads for the network, this module, sshd; on a VM the time its host stole).
+            - C(complete) - false when the accounting log has fewer lines than compiles (a compile killed, a log
+              that could not be written); C(client_seconds) and C(make_seconds) are then null, and the task warns.
+          type: dict
+          returned: always
+          sample: {"master_seconds": 44.4, "master_per_object_ms": 98.4, "objects": 451, "client_processes": 612,
+                   "complete": true, "client_seconds": 9.1, "client_per_object_ms": 20.2,
+                   "include_server_seconds": 14.2, "include_server_per_object_ms": 31.5, "accounting_seconds": 0.4,
+                   "accounting_per_object_ms": 0.9, "make_seconds": 19.2, "make_per_object_ms": 42.6,
+                   "other_seconds": 1.5, "other_per_object_ms": 3.3}
 stdout_lines:
   description: The last lines of make's output.
   returned: always
@@ -455,6 +505,14 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     without_cpp,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
+from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import (
+    LOG_ENV as CPU_LOG_ENV,
+    AccountError,
+    account_program_path,
+    breakdown,
+    build_account_program,
+    parse_account_log,
+)
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, check_installed
 
 TAIL_LINES = 40
@@ -673,6 +731,8 @@ ARGUMENT_SPEC = dict(
     min_remote_share=dict(type="float", default=0.0),
     pump=dict(type="raw", default="auto"),
     pump_path=dict(type="path", default="/usr/local/lib/distrant-distcc/pump"),
+    cpu_breakdown=dict(type="bool", default=False),
+    include_server_options=dict(type="list", elements="str", default=[]),
     artifact=dict(type="path"),
     build_system=dict(type="str", default="auto", choices=["auto"] + list(BUILD_SYSTEMS)),
     build_dir=dict(type="path"),
@@ -739,7 +799,7 @@ def _jobs(params, entries, host_cpus):
     return jobs
 
 
-def _layout(params):
+def _layout(params, account=None):
     """The build system, the build directory, the build tool and the configure step, from the tree's files."""
     chdir = params["chdir"]
     if not os.path.isdir(chdir):
@@ -777,7 +837,7 @@ def _layout(params):
         if params["clean"] == "distclean":
             raise PlanError("clean: distclean is for make and autotools trees; a CMake build directory is cleaned "
                             "with clean, and configured again at every build")
-        launcher = "distcc" if params["distcc"] else ""
+        launcher = ";".join(_launcher(params, account))
         configure_cmd = ["cmake", "-S", chdir, "-B", build_dir,
                          "-G", "Ninja" if params["cmake_generator"] == "ninja" else "Unix Makefiles",
                          "-DCMAKE_C_COMPILER=%s" % params["compiler"],
@@ -795,11 +855,16 @@ def _layout(params):
                 configure_needed=needed, configured=configured, tool=tool)
 
 
-def _compiler_words(params, layout):
+def _launcher(params, account):
+    """What goes in front of the compiler: distcc, the accounting program, both or nothing."""
+    return ([account] if account else []) + (["distcc"] if params["distcc"] else [])
+
+
+def _compiler_words(params, layout, account=None):
     """CC=/CXX= for make (CMake puts distcc in front of the compiler itself, as its launcher)."""
     if layout["build_system"] == "cmake":
         return []
-    prefix = "distcc " if params["distcc"] else ""
+    prefix = "".join(word + " " for word in _launcher(params, account))
     words = ["CC=%s%s" % (prefix, params["compiler"])]
     if not layout["kernel"]:
         words.append("CXX=%s%s" % (prefix, params["cxx_compiler"]))
@@ -814,10 +879,20 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     that unit tests call it on a directory of their own.
     """
     chdir = params["chdir"]
-    layout = _layout(params)
+    state = TreeState(chdir)
+    account = account_program_path(state.dir) if params["cpu_breakdown"] else None
+    layout = _layout(params, account)
     _check_numbers(params)
     entries = _host_entries(params)
     pump = _pump_mode(params, entries, pump_installed)
+    options = params["include_server_options"]
+    if options and not pump:
+        raise PlanError("include_server_options %s are for pump mode, and this build is not in pump mode (pump: %s); "
+                        "drop them, or list workers with ,cpp,lzo" % (options, params["pump"]))
+    own = [o for o in options if o.split("=", 1)[0] in ("--port", "--pid_file")]
+    if own:
+        raise PlanError("include_server_options may not set %s: the module gives the include server its socket and "
+                        "pid file itself" % ", ".join(own))
     jobs = _jobs(params, entries, host_cpus)
     kernel = layout["kernel"]
     prepare = params["prepare"]
@@ -825,11 +900,10 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
         prepare = ["prepare"] if kernel else []
     # "[]" is an empty list written as key=value (prepare=[]): it names no target.
     prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
-    cmd = [layout["tool"], "-j%d" % jobs] + _compiler_words(params, layout)
+    cmd = [layout["tool"], "-j%d" % jobs] + _compiler_words(params, layout, account)
     prepare_cmd = cmd + prepare if prepare else None
     if params["target"]:
         cmd.extend(params["target"].split())
-    state = TreeState(chdir)
     env = {k: str(v) for k, v in params["env"].items()}
     env.setdefault("DISTCC_IO_TIMEOUT", str(params["io_timeout"]))
     env.setdefault("DISTCC_BACKOFF_PERIOD", str(params["backoff_period"]))
@@ -837,13 +911,15 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     # without an include server distcc would warn and preprocess on the master for each compile.
     hosts_text = " ".join(e["raw"] for e in entries) if pump else without_cpp(entries)
     env.update(DISTCC_LOG=state.path("client_log"), DISTCC_HOSTS=hosts_text if params["distcc"] else "", LC_ALL="C")
+    if account:
+        env[CPU_LOG_ENV] = state.path("cpu_log")
     backoff = env["DISTCC_BACKOFF_PERIOD"]
     return dict(
         chdir=chdir, kernel=kernel, entries=entries, pump=pump, jobs=jobs, prepare=prepare, cmd=cmd,
         prepare_cmd=prepare_cmd, env=env, state=state, build_system=layout["build_system"],
         build_dir=layout["build_dir"], tool=layout["tool"], configure_cmd=layout["configure_cmd"],
         configure_needed=layout["configure_needed"], configured=layout["configured"],
-        prepare_hosts=without_cpp(entries) if params["distcc"] else "",
+        prepare_hosts=without_cpp(entries) if params["distcc"] else "", account=account,
         backoff_period=int(backoff) if backoff.isdigit() else params["backoff_period"],
     )
 
@@ -876,6 +952,7 @@ def _configure(module, params, p, state):
         module.fail_json(msg="cannot create the build directory %s: %s" % (p["build_dir"], exc))
     env = dict(p["env"], CC=params["compiler"], CXX=params["cxx_compiler"], DISTCC_HOSTS="localhost")
     env.pop("DISTCC_LOG", None)
+    env.pop(CPU_LOG_ENV, None)
     start = time.monotonic()
     rc, out, err = module.run_command(p["configure_cmd"], cwd=p["build_dir"], environ_update=env)
     with open(state.path("configure_log"), "w") as handle:
@@ -896,9 +973,19 @@ def run(module, params, p):
     except OSError as exc:
         module.fail_json(msg="cannot create %s: %s (is chdir writable by this user?)" % (state.dir, exc))
     lock = _lock(module, state.path("lock"))
-    for name in ("client_log", "progress"):
+    for name in ("client_log", "progress", "cpu_log"):
         if os.path.exists(state.path(name)):
             os.unlink(state.path(name))
+    if p["account"]:  # before anything changes in the tree
+        env = dict(os.environ, **p["env"])
+        for name in [k for k in env if k.startswith("DISTCC_") or k == CPU_LOG_ENV]:
+            del env[name]
+        try:
+            build_account_program(p["account"], params["compiler"], env)
+        except (AccountError, OSError) as exc:
+            lock.close()
+            module.fail_json(msg="cpu_breakdown: %s. Nothing was changed or built; build without cpu_breakdown, or "
+                                 "give a compiler that makes programs for the master" % exc)
     backoff_at_start = _clear_backoff(p["env"], p["entries"], p["backoff_period"]) if params["distcc"] else []
     if params["clean"] != "none":
         _clean(module, params, p)
@@ -930,7 +1017,7 @@ def run(module, params, p):
         progress.phase = "build"
         include_server, pump_env = None, {}
         if measured["rc"] == 0 and p["pump"]:
-            include_server = IncludeServer(params["pump_path"])
+            include_server = IncludeServer(params["pump_path"], options=params["include_server_options"])
             try:
                 pump_env = include_server.start()
             except PumpError as exc:
@@ -942,6 +1029,8 @@ def run(module, params, p):
             finally:
                 if include_server is not None:
                     measured["pump_messages"] = include_server.stop()
+                    measured["include_server_cpu"] = (include_server.startup_cpu_seconds,
+                                                      include_server.server_cpu_seconds)
     measured["wall"] = time.monotonic() - progress.start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_after = _host_cpu_used()
@@ -954,6 +1043,13 @@ def run(module, params, p):
         with open(state.path("include_server_log"), "w") as handle:
             handle.write(measured["pump_messages"])
     measured["counts"] = progress.final()
+    if p["account"]:
+        counts = measured["counts"]
+        measured["cpu_breakdown"] = breakdown(
+            measured["host_cpu"], measured["user"] + measured["sys"], parse_account_log(_read(state.path("cpu_log"))),
+            measured.get("include_server_cpu"), counts["objects"],
+            # every object distcc compiled had its client process, each of which wrote a line
+            compiles=counts["objects"] if params["distcc"] else None)
     lock.seek(0)
     lock.truncate()
     lock.close()
@@ -1002,6 +1098,7 @@ def facts(params, p, measured, make_value):
         distcc=params["distcc"],
         started_at=measured["started_at"],
         client_log=p["state"].path("client_log"),
+        cpu_breakdown=measured.get("cpu_breakdown"),
         make_log=p["state"].path("make_log"),
     )
 
@@ -1020,7 +1117,9 @@ def main():
                 ([" ".join(p["configure_cmd"])] if p["configure_needed"] else []) + \
                 ([" ".join(p["prepare_cmd"])] if p["prepare_cmd"] else []) + [" ".join(p["cmd"])]
         result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
-                      % (", then ".join(steps), p["build_dir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else ""))
+                      % (", then ".join(steps), p["build_dir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else "")
+                      + (", the master's CPU measured by %s (built first when missing)" % p["account"]
+                         if p["account"] else ""))
         module.exit_json(**result)
 
     measured = run(module, params, p)
@@ -1030,6 +1129,10 @@ def main():
     warning = _stranded_warning(counts, p["entries"], build["client_log"]) if params["distcc"] else None
     if warning:
         module.warn(warning)
+    if build["cpu_breakdown"] and not build["cpu_breakdown"]["complete"]:
+        lines = build["cpu_breakdown"]["client_processes"]
+        module.warn("cpu_breakdown: %d compiles but %d lines in %s (a process killed, or a log it could not write); "
+                    "the client's and make's shares are left out" % (counts["objects"], lines, p["state"].path("cpu_log")))
     rc = measured["rc"]
     if measured["timed_out"]:
         module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it"

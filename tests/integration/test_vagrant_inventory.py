@@ -64,11 +64,12 @@ def project(tmp_path_factory):
         cache_connection: %s
         cache_timeout: 600
     """ % (wrapper, root / "vagrant-home", root / "cache")))
-    subprocess.run(["vagrant", "up", "--provider=docker"], cwd=proj, env=env, check=True, capture_output=True)
-    subprocess.run(["vagrant", "halt", "worker-1"], cwd=proj, env=env, check=True, capture_output=True)
     ansible_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(root / "collections"), ANSIBLE_HOST_KEY_CHECKING="False",
                        ANSIBLE_NOCOLOR="1", ANSIBLE_INVENTORY_CACHE="False")
-    try:
+    try:  # a vagrant up that fails half-way must not leave its first machine running
+        for argv in (["vagrant", "up", "--provider=docker"], ["vagrant", "halt", "worker-1"]):
+            proc = subprocess.run(argv, cwd=proj, env=env, check=False, capture_output=True, text=True)
+            assert proc.returncode == 0, "%s failed: %s" % (" ".join(argv), (proc.stdout + proc.stderr)[-2000:])
         yield root, counter, ansible_env
     finally:
         subprocess.run(["vagrant", "destroy", "-f"], cwd=proj, env=env, check=False, capture_output=True)

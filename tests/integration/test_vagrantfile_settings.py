@@ -46,7 +46,7 @@ def test_docker_quota_beyond_the_cores_is_refused_before_any_machine(tmp_path):
     err = vagrant_error(tmp_path, DISTRANT_DOCKER_CORES=str(cores * 5))
     assert f"gives worker-1 (4 of 5 nominal CPUs) a docker CPU quota of {float(cores * 4)}" in err
     assert f"Set DISTRANT_DOCKER_CORES to at most {float(cores * 5 / 4)}" in err
-    assert not (tmp_path / "machines").exists()
+    assert not (tmp_path / "inventory-vars.json").exists()  # refused before it wrote anything
     # the issue's own setting on a 2-core machine: master 0.5, each of 3 workers 2.0
     assert machines(tmp_path, DISTRANT_WORKERS="3", DISTRANT_DOCKER_CORES=str(cores * 3.25)) == [
         "master", "worker-1", "worker-2", "worker-3"]
@@ -56,3 +56,32 @@ def test_docker_cores_that_are_not_a_number_are_refused(tmp_path):
     assert "DISTRANT_DOCKER_CORES must be a positive number of cores (e.g. 6.5), got 'many'" in vagrant_error(
         tmp_path, DISTRANT_DOCKER_CORES="many")
     assert "got '-1'" in vagrant_error(tmp_path, DISTRANT_DOCKER_CORES="-1")
+
+
+def test_network_reaches_the_inventory_through_the_vars_file(tmp_path):
+    """DISTRANT_NETWORK becomes the vagrant group's distcc_network_cidr and each machine's address,
+    for the inventory plugin (vars_file); the file is rewritten only when it changes (the plugin's
+    cached listing stays valid)."""
+    import json
+
+    assert machines(tmp_path, DISTRANT_NETWORK="10.200.7", DISTRANT_WORKERS="2") == ["master", "worker-1", "worker-2"]
+    vars_file = tmp_path / "inventory-vars.json"
+    assert json.loads(vars_file.read_text()) == {
+        "groups": {"vagrant": {"distcc_network_cidr": "10.200.7.0/24"}},
+        "hosts": {"master": {"vagrant_private_address": "10.200.7.2"},
+                  "worker-1": {"vagrant_private_address": "10.200.7.3"},
+                  "worker-2": {"vagrant_private_address": "10.200.7.4"}},
+    }
+    written = vars_file.stat().st_mtime_ns
+    (tmp_path / "distrant-settings").write_text("DISTRANT_NETWORK=10.200.7\nDISTRANT_WORKERS=2\n")
+    machines(tmp_path)  # the saved settings: the same lab, the file untouched
+    assert vars_file.stat().st_mtime_ns == written
+    machines(tmp_path, DISTRANT_NETWORK="10.200.8")
+    assert json.loads(vars_file.read_text())["groups"]["vagrant"]["distcc_network_cidr"] == "10.200.8.0/24"
+
+
+@pytest.mark.parametrize("network", ["10.200.7.1", "10.300.1", "10.200", "lab"])
+def test_network_that_is_not_three_numbers_is_refused(tmp_path, network):
+    err = vagrant_error(tmp_path, DISTRANT_NETWORK=network)
+    assert f"DISTRANT_NETWORK must be the first three numbers of a /24 network (e.g. 10.200.1), got '{network}'" in err
+    assert not (tmp_path / "inventory-vars.json").exists()  # refused before it wrote anything

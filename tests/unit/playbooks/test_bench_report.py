@@ -74,6 +74,27 @@ def test_markdown_and_chart_are_written(report):
     assert "| seed |" in report["printed"]
 
 
+def test_chart_shows_the_ideal_line_every_measured_setup_and_the_master_limit(report):
+    root = ET.parse(report["dir"] / "benchmark.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    axes = [e for e in root.iter(ns + "line") if e.get("x1") == e.get("x2") and not e.get("class")]
+    top, bottom = float(axes[0].get("y2")), float(axes[0].get("y1"))  # the y axis
+    lines = root.findall(ns + "polyline")
+    assert len(lines) == 3  # ideal, plain (model), pump (model)
+    for line in lines:  # nothing clipped: every point of every curve inside the plot
+        for pair in line.get("points").split():
+            assert top - 0.5 <= float(pair.split(",")[1]) <= bottom + 0.5, pair
+    ideal_ys = [float(p.split(",")[1]) for p in lines[0].get("points").split()]
+    assert ideal_ys == sorted(ideal_ys, reverse=True) and len(set(ideal_ys)) == len(ideal_ys)  # rises to the end
+    distributed = [s for s in report["json"]["setups"] if s["hosts"] and s["speedup"]]
+    dots = [c for c in root.iter(ns + "circle") if c.get("class") == "measured"]
+    assert len(dots) == len(distributed) == 4
+    assert {c.find(ns + "title").text.split(":")[0] for c in dots} == {s["name"] for s in distributed}
+    limits = [e for e in root.iter(ns + "line") if e.get("class") == "master-limit"]
+    assert len(limits) == 2  # plain and pump
+    assert "master limit (pump): 1.1 workers" in ET.tostring(root, encoding="unicode")
+
+
 WHOLE_JOB = os.path.join(HERE, "fixtures", "benchmark-raw-whole-job.json")
 
 
@@ -147,3 +168,27 @@ def test_a_project_run_is_named_with_its_build_system_and_configure_time(tmp_pat
     assert "its configure step apart, median 0.30 s" in text and "linux" not in text.split("\n")[2]
     with open(tmp_path / "benchmark.json") as handle:
         assert json.load(handle)["project"]["build_system"] == "cmake"
+
+
+def test_the_breakdown_row_shows_where_the_master_cpu_went_and_calibrates_nothing(tmp_path):
+    # the recorded auto runs, run again as the breakdown setup (what cpu_breakdown adds to a run's facts)
+    with open(WHOLE_JOB) as handle:
+        raw = json.load(handle)
+    auto_setup = next(s for s in raw["setups"] if s["name"] == "auto")
+    raw["setups"] = [s for s in raw["setups"] if s["name"] != "auto"] + [dict(auto_setup, name="breakdown")]
+    for i, run in enumerate(r for r in raw["runs"] if r["setup"] == "auto"):
+        run["setup"] = "breakdown"
+        run["cpu_breakdown"] = {"master_seconds": 44.0 + i, "master_per_object_ms": (44.0 + i) * 1000 / 451,
+                                "objects": 451, "client_processes": 600, "complete": True,
+                                "client_seconds": 9.0, "client_per_object_ms": 9000 / 451,
+                                "include_server_seconds": 14.0 + i, "include_server_per_object_ms": (14.0 + i) * 1000 / 451,
+                                "accounting_seconds": 0.4, "accounting_per_object_ms": 400 / 451,
+                                "make_seconds": 19.1, "make_per_object_ms": 19100 / 451,
+                                "other_seconds": 1.5, "other_per_object_ms": 1500 / 451}
+    data, text = run_report(tmp_path, raw)
+    b = {s["name"]: s for s in data["setups"]}["breakdown"]["cpu_breakdown"]
+    assert b["master_seconds"] == 45.0 and b["include_server_seconds"] == 15.0 and b["client_processes"] == 600
+    assert "## Where the master's CPU goes" in text
+    assert ("| breakdown | 451 | 99.8 ms (45.0 CPU-s) | 42.4 ms (42%) | 20.0 ms (20%) | 33.3 ms (33%) | 0.9 ms (1%) "
+            "| 3.3 ms (3%) |") in text
+    assert "pump" not in data["model"]  # a row slowed by its own measurement is no calibration point

@@ -196,3 +196,63 @@ def test_cached_listing_used_only_while_it_describes_the_machines(tmp_path, monk
     finally:
         for sock in listeners:
             sock.close()
+
+
+# What the repository's Vagrantfile writes with DISTRANT_NETWORK=10.200.7 (two machines).
+LAB_VARS = """{
+  "groups": {"vagrant": {"distcc_network_cidr": "10.200.7.0/24"}},
+  "hosts": {"master": {"vagrant_private_address": "10.200.7.2"},
+            "worker-1": {"vagrant_private_address": "10.200.7.3"},
+            "worker-2": {"vagrant_private_address": "10.200.7.4"}}
+}
+"""
+
+
+def write_vars(tmp_path, text, name="inventory-vars.json"):
+    (tmp_path / "lab" / ".vagrant").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "lab" / ".vagrant" / name).write_text(text)
+
+
+def test_vars_file_gives_the_lab_network_and_addresses(tmp_path, make_inventory, monkeypatch):
+    monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
+    write_vars(tmp_path, LAB_VARS)
+    inventory, dummy = make_inventory(RUNNING)
+    master = inventory.get_host("master")
+    assert master.get_vars()["vagrant_private_address"] == "10.200.7.2"
+    assert inventory.get_host("worker-1").get_vars()["vagrant_private_address"] == "10.200.7.3"
+    assert "worker-2" not in inventory.hosts  # not running: its variables make no host
+    assert inventory.groups["vagrant"].get_vars() == {"distcc_network_cidr": "10.200.7.0/24"}
+    # the connection still comes from ssh-config, whatever the file says
+    assert master.get_vars()["ansible_host"] == "127.0.0.1"
+
+
+def test_vars_file_in_the_vagrant_state_directory_named_by_the_environment(tmp_path, make_inventory, monkeypatch):
+    monkeypatch.setenv("VAGRANT_DOTFILE_PATH", str(tmp_path / "state"))
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "inventory-vars.json").write_text(LAB_VARS.replace("10.200.7", "10.200.21"))
+    write_vars(tmp_path, LAB_VARS)  # the default .vagrant is not this project's state any more
+    inventory, dummy = make_inventory(RUNNING)
+    assert inventory.groups["vagrant"].get_vars() == {"distcc_network_cidr": "10.200.21.0/24"}
+
+
+def test_no_vars_file_or_turned_off_adds_nothing(tmp_path, make_inventory, monkeypatch):
+    monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
+    inventory, dummy = make_inventory(RUNNING)
+    assert "vagrant_private_address" not in inventory.get_host("master").get_vars()
+    assert inventory.groups["vagrant"].get_vars() == {}
+    write_vars(tmp_path, LAB_VARS)
+    inventory, dummy = make_inventory(RUNNING, vars_file="''")
+    assert inventory.groups["vagrant"].get_vars() == {}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "could not be read as JSON"),
+    ('["10.200.7.0/24"]', "the top level must be a mapping with only hosts and groups"),
+    ('{"network": "10.200.7"}', "the top level must be a mapping with only hosts and groups"),
+    ('{"hosts": {"master": "10.200.7.2"}}', "hosts must map each name to a mapping of variables"),
+])
+def test_vars_file_that_is_not_what_it_should_be_names_the_file(tmp_path, make_inventory, monkeypatch, text, message):
+    monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
+    write_vars(tmp_path, text)
+    with pytest.raises(AnsibleParserError, match="vars_file .*lab/.vagrant/inventory-vars.json .*" + message):
+        make_inventory(RUNNING)

@@ -49,3 +49,17 @@ def test_a_running_process_is_alive():
     finally:
         child.kill()
         child.wait()
+
+
+def test_options_reach_the_include_server_after_the_modules_own(tmp_path):
+    package = tmp_path / "pump" / "include_server"
+    package.mkdir(parents=True)
+    (package / "include_server.py").write_text(
+        "import sys\nsys.stderr.write('include_server: unknown option: %s\\n' % ' '.join(sys.argv[1:]))\nsys.exit(1)\n")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs),
+                           options=["--no_force_dirs", "--bogus"])
+    with pytest.raises(PumpError, match=r"--pid_file \S+ -d1 --no_force_dirs --bogus"):
+        server.start()
+    assert os.listdir(runs) == []

@@ -177,3 +177,32 @@ def test_an_autotools_tree_never_configured_is_not_cleaned(autotools_tree):
     p = module.plan(values)
     assert p["configure_needed"]
     module._clean(_NoCommands(), values, p)
+
+
+def test_cpu_breakdown_puts_the_accounting_program_in_front_of_distcc(kernel):
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", cpu_breakdown=True), pump_installed=pump_ok)
+    account = p["account"]
+    assert os.path.dirname(account) == str(kernel / TreeState.DIR)
+    assert p["cmd"] == ["make", "-j4", "CC=%s distcc gcc" % account]
+    assert p["env"]["DISTRANT_CPU_LOG"] == os.path.join(str(kernel), ".distrant", "cpu.log")
+    local = module.plan(params(kernel, distcc=False, cpu_breakdown=True), host_cpus=lambda: 2)
+    assert local["cmd"] == ["make", "-j2", "CC=%s gcc" % account]
+    off = module.plan(params(kernel, hosts="10.200.1.3/4,lzo"))
+    assert off["account"] is None and "DISTRANT_CPU_LOG" not in off["env"]
+
+
+def test_cpu_breakdown_in_a_cmake_tree_is_part_of_the_launcher(cmake_tree):
+    p = module.plan(params(cmake_tree, hosts="10.200.1.3/4,lzo", cpu_breakdown=True))
+    assert "-DCMAKE_C_COMPILER_LAUNCHER=%s;distcc" % p["account"] in p["configure_cmd"]
+    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=%s;distcc" % p["account"] in p["configure_cmd"]
+
+
+def test_include_server_options_are_for_pump_mode_and_leave_the_socket_to_the_module(kernel):
+    ok = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", include_server_options=["--no_force_dirs"]),
+                     pump_installed=pump_ok)
+    assert ok["pump"] is True
+    with pytest.raises(module.PlanError, match=r"are for pump mode.*list workers with ,cpp,lzo"):
+        module.plan(params(kernel, hosts="10.200.1.3/4,lzo", include_server_options=["--no_force_dirs"]))
+    with pytest.raises(module.PlanError, match="may not set --port"):
+        module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", include_server_options=["--port=/tmp/x"]),
+                    pump_installed=pump_ok)
