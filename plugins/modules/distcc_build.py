@@ -74,6 +74,15 @@ options:
       - Make target, or several separated by spaces (e.g. C(kernel/ mm/)); by default make's default goal
         (the kernel image and what it needs).
     type: str
+  make_args:
+    description:
+      - More arguments for make, each one word of its command line (so a value may hold spaces), after the
+        compiler words and before O(target); given to the O(prepare) command too. Variable assignments such
+        as C(KCFLAGS=-pipe) or C(V=1) are what this is for.
+      - Not for CMake trees with the Ninja generator, and not C(CC=) or C(CXX=) (the module sets them).
+    type: list
+    elements: str
+    default: []
   jobs:
     description:
       - C(-j) of make, an integer from 1 to 4096, or C(auto).
@@ -717,6 +726,7 @@ def _remote_share(counts):
 ARGUMENT_SPEC = dict(
     chdir=dict(type="path", required=True),
     target=dict(type="str"),
+    make_args=dict(type="list", elements="str", default=[]),
     jobs=dict(type="raw", default="auto"),
     hosts=dict(type="str"),
     hosts_file=dict(type="path", default="/etc/distcc/hosts"),
@@ -846,7 +856,7 @@ def _layout(params, account=None):
                          "-DCMAKE_CXX_COMPILER_LAUNCHER=%s" % launcher] + list(params["configure_args"])
     if params["configure_args"] and build_system == "make":
         raise PlanError("configure_args are for autotools and cmake trees; %s is built with make alone (give make "
-                        "variables in env, or set build_system)" % chdir)
+                        "variables in make_args, or set build_system)" % chdir)
     tool = "ninja" if build_system == "cmake" and params["cmake_generator"] == "ninja" else "make"
     # CMake is configured at every build (an existing cache makes it quick), autotools when not yet or after distclean
     needed = build_system == "cmake" or (build_system == "autotools"
@@ -900,7 +910,14 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
         prepare = ["prepare"] if kernel else []
     # "[]" is an empty list written as key=value (prepare=[]): it names no target.
     prepare = [word for item in prepare for word in str(item).split() if word != "[]"]
-    cmd = [layout["tool"], "-j%d" % jobs] + _compiler_words(params, layout, account)
+    make_args = params["make_args"]
+    if make_args and layout["tool"] != "make":
+        raise PlanError("make_args %s are for make, and this tree builds with %s; drop them" % (make_args, layout["tool"]))
+    ours = [a for a in make_args if a.split("=", 1)[0] in ("CC", "CXX")]
+    if ours:
+        raise PlanError("make_args may not set %s: the module sets the compiler words itself (see compiler, "
+                        "cxx_compiler)" % ", ".join(ours))
+    cmd = [layout["tool"], "-j%d" % jobs] + _compiler_words(params, layout, account) + list(make_args)
     prepare_cmd = cmd + prepare if prepare else None
     if params["target"]:
         cmd.extend(params["target"].split())

@@ -206,3 +206,21 @@ def test_include_server_options_are_for_pump_mode_and_leave_the_socket_to_the_mo
     with pytest.raises(module.PlanError, match="may not set --port"):
         module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", include_server_options=["--port=/tmp/x"]),
                     pump_installed=pump_ok)
+
+
+def test_make_args_go_to_both_make_commands_before_the_targets(kernel):
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", target="kernel/",
+                           make_args=["cmd_check_local_export=", "KCFLAGS=-pipe -g0"]), pump_installed=pump_ok)
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0", "kernel/"]
+    assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0",
+                                "prepare"]
+
+
+def test_make_args_refused_for_ninja(cmake_tree):
+    with pytest.raises(module.PlanError, match="make_args .* are for make, and this tree builds with ninja"):
+        module.plan(params(cmake_tree, hosts="10.200.1.3/4", make_args=["V=1"]), pump_installed=pump_ok)
+
+
+def test_make_args_may_not_set_the_compiler_words(kernel):
+    with pytest.raises(module.PlanError, match="make_args may not set CC"):
+        module.plan(params(kernel, hosts="10.200.1.3/4", make_args=["CC=clang"]), pump_installed=pump_ok)
