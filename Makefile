@@ -53,6 +53,8 @@ unit: ## pytest unit tests
 
 integration: ## pytest integration tests with real Vagrant (docker provider)
 	@lab/vagrant-key.sh public >/dev/null
+	@# the lab must work where vagrant-libvirt is installed and libvirtd does not run: test it there
+	@lab/libvirt.sh plugin
 	$(RUN) python -m pytest -q tests/integration
 
 molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie")

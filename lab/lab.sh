@@ -22,8 +22,8 @@ settings_file="${VAGRANT_DOTFILE_PATH:-.vagrant}/distrant-settings"
 save_settings() {
     local key line merged=""
     mkdir -p "$(dirname "${settings_file}")"
-    for key in WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE DOCKER_CORES \
-               LIBVIRT_DRIVER; do
+    for key in PROVIDER WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE \
+               DOCKER_CORES LIBVIRT_DRIVER; do
         line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
         if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
             line="DISTRANT_${key}=$(printenv "DISTRANT_${key}")"
@@ -36,8 +36,14 @@ save_settings() {
 }
 
 pick_provider() {
+    local saved
     if [ -n "${DISTRANT_PROVIDER:-}" ]; then
         echo "${DISTRANT_PROVIDER} (DISTRANT_PROVIDER)"; return
+    fi
+    # a lab that exists keeps its provider: a second `make lab` changes nothing
+    saved="$(sed -n 's/^DISTRANT_PROVIDER=//p' "${settings_file}" 2>/dev/null || true)"
+    if [ -n "${saved}" ]; then
+        echo "${saved} (this lab's, kept in ${settings_file})"; return
     fi
     # libvirt only where a guest really boots under KVM (under TCG it is correct but far too slow)
     if [ -r /dev/kvm ] && [ -w /dev/kvm ] && command -v qemu-system-x86_64 >/dev/null 2>&1 &&
@@ -57,6 +63,8 @@ case "${1:-up}" in
         choice="$(pick_provider)"
         provider="${choice%% *}"
         log "provider: ${choice}"
+        # the Vagrantfile names this provider first, for the machines not created yet (see there)
+        export DISTRANT_PROVIDER="${provider}"
         # The Vagrantfile checks the settings (e.g. docker quotas within the cores): refuse them
         # before they are saved or any machine is made.
         vagrant status >/dev/null || die "the lab's settings were refused (above); nothing was created"

@@ -2,6 +2,8 @@
 # The libvirt provider's host side, for `DISTRANT_PROVIDER=libvirt make lab`:
 #   lab/libvirt.sh host    install libvirt, qemu and vagrant-libvirt from Debian when missing, and start
 #                          virtlogd and libvirtd where no service manager does (as the lab starts dockerd)
+#   lab/libvirt.sh plugin  install Debian's vagrant-libvirt when Vagrant does not list it (no daemons; make
+#                          integration uses it to test the lab where the plugin is present but libvirtd is not)
 #   lab/libvirt.sh accel   print the accelerator guests get: kvm where a guest really boots under KVM,
 #                          else qemu (TCG, an emulator); one line on stderr says which and why.
 #                          DISTRANT_LIBVIRT_DRIVER=kvm|qemu forces it. The answer is kept for this qemu and
@@ -40,14 +42,18 @@ host() {
     ensure_pkgs vagrant:vagrant libvirtd:libvirt-daemon-system virsh:libvirt-clients \
         qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils dnsmasq:dnsmasq-base \
         extlinux:extlinux debootstrap:debootstrap mkfs.ext4:e2fsprogs
-    if ! vagrant plugin list 2>/dev/null | grep -q '^vagrant-libvirt '; then
-        ensure_pkgs __vagrant_libvirt_plugin__:vagrant-libvirt
-        vagrant plugin list 2>/dev/null | grep -q '^vagrant-libvirt ' ||
-            die "Debian's vagrant-libvirt is installed but vagrant does not list the plugin" \
-                "Check 'vagrant plugin list'; a VAGRANT_HOME of your own may hide system plugins."
-    fi
+    plugin
     libvirt_answers && { log "libvirt: $(virsh_ version 2>/dev/null | sed -n 's/^Running hypervisor: //p') answering"; return 0; }
     start_libvirt
+}
+
+plugin() {
+    ensure_pkgs vagrant:vagrant
+    vagrant plugin list 2>/dev/null | grep -q '^vagrant-libvirt ' && return 0
+    ensure_pkgs __vagrant_libvirt_plugin__:vagrant-libvirt
+    vagrant plugin list 2>/dev/null | grep -q '^vagrant-libvirt ' ||
+        die "Debian's vagrant-libvirt is installed but vagrant does not list the plugin" \
+            "Check 'vagrant plugin list'; a VAGRANT_HOME of your own may hide system plugins."
 }
 
 # start_libvirt: virtlogd and libvirtd in the background (no systemd here), until libvirtd answers
@@ -283,8 +289,9 @@ clean() {
 
 case "${1:-}" in
     host) host ;;
+    plugin) plugin ;;
     clean) clean "${2:-}" ;;
     accel) accel ;;
     box) box ;;
-    *) die "usage: $0 host|accel|box|clean NETWORK" ;;
+    *) die "usage: $0 host|plugin|accel|box|clean NETWORK" ;;
 esac
