@@ -143,6 +143,40 @@ def is_kernel_tree(path):
         os.path.join(path, "scripts", "Kbuild.include"))
 
 
+# What Kbuild runs on the master per object that makes no object (distcc_build's kbuild_lean).
+# Linux 6.1's scripts/Kbuild.include defines `cmd` so that $(call cmd,X) of an empty cmd_X (checksrc,
+# objtool, record_mcount... off in most configs) is still `set -e;` and five traps, for which make
+# starts /bin/sh: about five shells per object. Given on make's command line, this definition runs
+# nothing for an empty command (as Kbuild itself does from Linux 6.3 on, where the form differs).
+KBUILD_CMD_61 = "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1))"
+KBUILD_CMD_LEAN = "cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)))"
+
+
+def kbuild_lean_args(path, make_args=()):
+    """The make arguments that spare the master Kbuild's per-object work that makes no object, for the
+    kernel tree at path, and the names of what they do: ``no_empty_shells`` (only where
+    scripts/Kbuild.include has Linux 6.1's form of ``cmd``) and ``no_check_local_export`` (where
+    scripts/Makefile.build runs scripts/check-local-export, a check of the source's exports: a shell,
+    nm and awk per object). A variable the caller sets in make_args itself is left to the caller."""
+    def text(*names):
+        try:
+            with open(os.path.join(path, *names)) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return ""
+
+    given = {arg.split("=", 1)[0].strip() for arg in make_args if "=" in arg}
+    args, applied = [], []
+    lines = {line.strip() for line in text("scripts", "Kbuild.include").splitlines()}
+    if KBUILD_CMD_61 in lines and "cmd" not in given:
+        args.append(KBUILD_CMD_LEAN)
+        applied.append("no_empty_shells")
+    if "cmd_check_local_export" in text("scripts", "Makefile.build") and "cmd_check_local_export" not in given:
+        args.append("cmd_check_local_export=")
+        applied.append("no_check_local_export")
+    return args, applied
+
+
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")  # what GNU make reads, in its order
 BUILD_SYSTEMS = ("make", "autotools", "cmake")
 

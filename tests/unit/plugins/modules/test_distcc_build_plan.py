@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, TreeState
+from ansible_collections.distrant.distcc.plugins.module_utils._build import KBUILD_CMD_LEAN, MAX_JOBS, TreeState
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import PumpError
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
 
@@ -224,3 +224,56 @@ def test_make_args_refused_for_ninja(cmake_tree):
 def test_make_args_may_not_set_the_compiler_words(kernel):
     with pytest.raises(module.PlanError, match="make_args may not set CC"):
         module.plan(params(kernel, hosts="10.200.1.3/4", make_args=["CC=clang"]), pump_installed=pump_ok)
+
+
+# The lines kbuild_lean looks for, as Linux 6.1 has them (scripts/Kbuild.include, scripts/Makefile.build),
+# and Kbuild.include's `cmd` from Linux 6.3 on (empty commands run nothing there already).
+KBUILD_INCLUDE_61 = ("# printing commands\n"
+                     "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1))\n")
+KBUILD_INCLUDE_63 = ("# print and execute commands\n"
+                     "cmd = @$(if $(cmd_$(1)),set -e; $($(quiet)log_print) $(delete-on-interrupt) $(cmd_$(1)),:)\n")
+MAKEFILE_BUILD_61 = ("cmd_check_local_export = $(srctree)/scripts/check-local-export $@\n\n"
+                     "define rule_cc_o_c\n\t$(call cmd_and_fixdep,cc_o_c)\n\t$(call cmd,check_local_export)\n")
+
+
+@pytest.fixture
+def kernel61(kernel):
+    (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_61)
+    (kernel / "scripts" / "Makefile.build").write_text(MAKEFILE_BUILD_61)
+    return kernel
+
+
+def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
+    p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True, target="kernel/"),
+                    pump_installed=pump_ok)
+    lean = ["cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)))",
+            "cmd_check_local_export="]
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["kernel/"]
+    assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
+    assert p["include_server_options"] == ["--no_force_dirs"]
+    assert p["kbuild_lean"] == ["no_empty_shells", "no_check_local_export", "no_force_dirs"]
+
+
+def test_kbuild_lean_leaves_what_the_caller_set_and_what_a_newer_kbuild_does_itself(kernel):
+    (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_63)
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True,
+                           include_server_options=["--no_force_dirs"]), pump_installed=pump_ok)
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == []
+    assert p["include_server_options"] == ["--no_force_dirs"]
+    (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_61)
+    (kernel / "scripts" / "Makefile.build").write_text(MAKEFILE_BUILD_61)
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,lzo", kbuild_lean=True, make_args=["cmd_check_local_export=:"]),
+                    pump_installed=pump_ok)
+    assert p["cmd"][-2:] == ["cmd_check_local_export=:", KBUILD_CMD_LEAN]
+    assert p["kbuild_lean"] == ["no_empty_shells"] and p["include_server_options"] == []  # plain mode
+
+
+def test_kbuild_lean_is_for_kernel_trees(tree):
+    with pytest.raises(module.PlanError, match="kbuild_lean is for Linux kernel trees .* drop it"):
+        module.plan(params(tree, hosts="10.200.1.3/4", kbuild_lean=True))
+
+
+def test_without_kbuild_lean_nothing_is_added(kernel61):
+    p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo"), pump_installed=pump_ok)
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == []
+    assert p["include_server_options"] == []
