@@ -117,6 +117,13 @@ options:
     description: The compiler distcc runs (it must be whitelisted on the workers).
     type: str
     default: gcc
+  client:
+    description:
+      - The distcc client in the compiler words (C(CC=<client> <compiler>)), a command on E(PATH) or an absolute
+        path, e.g. the one the distcc_master role builds (its fact C(distcc_master_hosts.client)).
+      - Not used with O(distcc=false).
+    type: str
+    default: distcc
   clean:
     description:
       - C(none) builds incrementally; C(clean) runs C(make clean) first; C(distclean) runs
@@ -489,6 +496,7 @@ ansible_facts:
                    "include_server_seconds": 14.2, "include_server_per_object_ms": 31.5, "accounting_seconds": 0.4,
                    "accounting_per_object_ms": 0.9, "make_seconds": 19.2, "make_per_object_ms": 42.6,
                    "other_seconds": 1.5, "other_per_object_ms": 3.3}
+        client: {description: The distcc client the build ran (O(client)); null with O(distcc=false)., type: str, returned: always, sample: /usr/local/lib/distrant-distcc/pump/bin/distcc}
         kbuild_lean:
           description:
             - What O(kbuild_lean) applied, empty without it. C(no_empty_shells) (Linux 6.1's Kbuild),
@@ -755,6 +763,7 @@ ARGUMENT_SPEC = dict(
     hosts=dict(type="str"),
     hosts_file=dict(type="path", default="/etc/distcc/hosts"),
     compiler=dict(type="str", default="gcc"),
+    client=dict(type="str", default="distcc"),
     clean=dict(type="str", default="none", choices=["none", "clean", "distclean"]),
     distcc=dict(type="bool", default=True),
     env=dict(type="dict", default={}),
@@ -891,7 +900,7 @@ def _layout(params, account=None):
 
 def _launcher(params, account):
     """What goes in front of the compiler: distcc, the accounting program, both or nothing."""
-    return ([account] if account else []) + (["distcc"] if params["distcc"] else [])
+    return ([account] if account else []) + ([params["client"]] if params["distcc"] else [])
 
 
 def _compiler_words(params, layout, account=None):
@@ -927,6 +936,11 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
     if own:
         raise PlanError("include_server_options may not set %s: the module gives the include server its socket and "
                         "pid file itself" % ", ".join(own))
+    client = params["client"]
+    if params["distcc"] and (not client.strip() or any(c.isspace() for c in client)
+                             or ("/" in client and not (os.path.isfile(client) and os.access(client, os.X_OK)))):
+        raise PlanError("client must be the distcc client, a command or an absolute path to a program, got %r%s"
+                        % (client, "" if "/" not in client else " (no such executable file)"))
     jobs = _jobs(params, entries, host_cpus)
     kernel = layout["kernel"]
     lean_args, lean = [], []
@@ -1150,6 +1164,7 @@ def facts(params, p, measured, make_value):
         client_log=p["state"].path("client_log"),
         cpu_breakdown=measured.get("cpu_breakdown"),
         kbuild_lean=p["kbuild_lean"],
+        client=params["client"] if params["distcc"] else None,
         make_log=p["state"].path("make_log"),
     )
 

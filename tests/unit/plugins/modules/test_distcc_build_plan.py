@@ -277,3 +277,19 @@ def test_without_kbuild_lean_nothing_is_added(kernel61):
     p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo"), pump_installed=pump_ok)
     assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == []
     assert p["include_server_options"] == []
+
+
+def test_the_client_goes_in_the_compiler_words_and_must_be_a_program(kernel, tmp_path):
+    client = tmp_path / "bin" / "distcc"
+    client.parent.mkdir()
+    client.write_text("#!/bin/sh\n")
+    client.chmod(0o755)
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=str(client)), pump_installed=pump_ok)
+    assert p["cmd"] == ["make", "-j4", "CC=%s gcc" % client]
+    for bad, why in [(str(tmp_path / "nowhere" / "distcc"), "no such executable file"), ("my distcc", "got 'my distcc'"),
+                     (str(kernel / "Kbuild"), "no such executable file")]:
+        with pytest.raises(module.PlanError, match="client must be the distcc client.*%s" % why):
+            module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=bad), pump_installed=pump_ok)
+    # a local build has no client, whatever it names
+    assert module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2)["cmd"] == [
+        "make", "-j2", "CC=gcc"]
