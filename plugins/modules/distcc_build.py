@@ -496,7 +496,11 @@ ansible_facts:
                    "include_server_seconds": 14.2, "include_server_per_object_ms": 31.5, "accounting_seconds": 0.4,
                    "accounting_per_object_ms": 0.9, "make_seconds": 19.2, "make_per_object_ms": 42.6,
                    "other_seconds": 1.5, "other_per_object_ms": 3.3}
-        client: {description: The distcc client the build ran (O(client)); null with O(distcc=false)., type: str, returned: always, sample: /usr/local/lib/distrant-distcc/pump/bin/distcc}
+        client:
+          description: The distcc client the build ran (O(client)); null with O(distcc=false).
+          type: str
+          returned: always
+          sample: /usr/local/lib/distrant-distcc/pump/bin/distcc
         kbuild_lean:
           description:
             - What O(kbuild_lean) applied, empty without it. C(no_empty_shells) (Linux 6.1's Kbuild),
