@@ -146,10 +146,11 @@ def is_kernel_tree(path):
 # What Kbuild runs on the master per object that makes no object (distcc_build's kbuild_lean).
 # Linux 6.1's scripts/Kbuild.include defines `cmd` so that $(call cmd,X) of an empty cmd_X (checksrc,
 # objtool, record_mcount... off in most configs) is still `set -e;` and five traps, for which make
-# starts /bin/sh: about five shells per object. Given on make's command line, this definition runs
-# nothing for an empty command (as Kbuild itself does from Linux 6.3 on, where the form differs).
+# starts /bin/sh: about five shells per object. Given on make's command line, this definition gives
+# `:` for an empty command, which GNU make runs without a process (as Kbuild itself does from
+# Linux 6.3 on, where the form differs); `$(cmd); printf ...` stays valid shell.
 KBUILD_CMD_61 = "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1))"
-KBUILD_CMD_LEAN = "cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)))"
+KBUILD_CMD_LEAN = "cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)),:)"
 
 
 def kbuild_lean_args(path, make_args=()):

@@ -90,7 +90,10 @@ options:
         Kbuild's empty commands (about five per object; only where C(scripts/Kbuild.include) has Linux
         6.1's form, newer kernels start none), and C(scripts/check-local-export) (a shell, C(nm) and
         C(awk) per object, a check that a source exports no static symbol, which changes no object). In
-        pump mode the include server also gets C(--no_force_dirs). The objects are the same.
+        pump mode the include server also gets C(--no_force_dirs). The objects are the same; a source that
+        includes C(dir/../x.h) with nothing else from C(dir) fails remotely without the directory files;
+        distcc compiles it on the master and turns pump mode off for the rest of the build, as the facts say
+        (C(discrepancy), RV(ansible_facts.distcc_build.pump_switched_off)).
       - What was applied is in the facts (RV(ansible_facts.distcc_build.kbuild_lean)). A variable set in
         O(make_args) or an option in O(include_server_options) is left as given.
       - Only for kernel trees. Leave it off to keep the check of C(check-local-export), e.g. while you change
@@ -918,12 +921,13 @@ def _compiler_words(params, layout, account=None):
     return words
 
 
-def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
+def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, check_mode=False):
     """Everything decided before anything runs, from the parameters and the tree's files.
 
     Returns the commands, the host lists, the environment and the tree's state files; raises
     PlanError (nothing changed) for parameters the build cannot run with. Reads files only, so
-    that unit tests call it on a directory of their own.
+    that unit tests call it on a directory of their own. In check mode a client program that does
+    not exist yet is taken (the play would build it first, as the distcc_master role does).
     """
     chdir = params["chdir"]
     state = TreeState(chdir)
@@ -941,8 +945,12 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed):
         raise PlanError("include_server_options may not set %s: the module gives the include server its socket and "
                         "pid file itself" % ", ".join(own))
     client = params["client"]
+    if params["distcc"] and "/" in client and not os.path.isabs(client):
+        raise PlanError("client must be the distcc client, a command or an absolute path to a program, got %r "
+                        "(not an absolute path)" % client)
     if params["distcc"] and (not client.strip() or any(c.isspace() for c in client)
-                             or ("/" in client and not (os.path.isfile(client) and os.access(client, os.X_OK)))):
+                             or ("/" in client and not check_mode
+                                 and not (os.path.isfile(client) and os.access(client, os.X_OK)))):
         raise PlanError("client must be the distcc client, a command or an absolute path to a program, got %r%s"
                         % (client, "" if "/" not in client else " (no such executable file)"))
     jobs = _jobs(params, entries, host_cpus)
@@ -1177,7 +1185,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     try:
-        p = plan(params)
+        p = plan(params, check_mode=module.check_mode)
     except PlanError as exc:
         module.fail_json(msg=str(exc))
     result = dict(changed=False, cmd=p["cmd"], prepare_cmd=p["prepare_cmd"], configure_cmd=p["configure_cmd"],

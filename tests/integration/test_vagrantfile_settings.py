@@ -98,7 +98,7 @@ def test_the_labs_provider_comes_before_a_libvirt_that_does_not_answer(tmp_path)
     """Debian's vagrant-libvirt 0.11 says it is usable whether or not libvirtd answers (installed for
     a libvirt lab, not started again after a restart). The Vagrantfile names libvirt first, so
     Vagrant made it the provider of machines not created yet, and `vagrant destroy` of nothing
-    (every molecule scenario's first step) failed connecting to it. DISTRANT_PROVIDER, given or
+    (the first step of the molecule scenarios on Vagrant) failed connecting to it. DISTRANT_PROVIDER, given or
     saved by `make lab`, is named first. Run where Docker answers (make integration)."""
     plugins = subprocess.run(["vagrant", "plugin", "list"], env=dict(os.environ, VAGRANT_HOME=str(tmp_path / "home")),
                              capture_output=True, text=True, check=False).stdout

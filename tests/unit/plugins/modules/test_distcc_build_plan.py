@@ -246,7 +246,7 @@ def kernel61(kernel):
 def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
     p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True, target="kernel/"),
                     pump_installed=pump_ok)
-    lean = ["cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)))",
+    lean = ["cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)),:)",
             "cmd_check_local_export="]
     assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["kernel/"]
     assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
@@ -287,9 +287,20 @@ def test_the_client_goes_in_the_compiler_words_and_must_be_a_program(kernel, tmp
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=str(client)), pump_installed=pump_ok)
     assert p["cmd"] == ["make", "-j4", "CC=%s gcc" % client]
     for bad, why in [(str(tmp_path / "nowhere" / "distcc"), "no such executable file"), ("my distcc", "got 'my distcc'"),
-                     (str(kernel / "Kbuild"), "no such executable file")]:
+                     (str(kernel / "Kbuild"), "no such executable file"), ("./distcc", "not an absolute path")]:
         with pytest.raises(module.PlanError, match="client must be the distcc client.*%s" % why):
             module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=bad), pump_installed=pump_ok)
     # a local build has no client, whatever it names
     assert module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2)["cmd"] == [
         "make", "-j2", "CC=gcc"]
+
+
+def test_check_mode_takes_a_client_that_the_run_would_build_first(kernel, tmp_path):
+    """site.yml --check on a master whose client the role would build in the same run."""
+    missing = str(tmp_path / "bin" / "distcc")
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=missing), pump_installed=pump_ok,
+                    check_mode=True)
+    assert p["cmd"] == ["make", "-j4", "CC=%s gcc" % missing]
+    with pytest.raises(module.PlanError, match="not an absolute path"):
+        module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client="bin/distcc"), pump_installed=pump_ok,
+                    check_mode=True)
