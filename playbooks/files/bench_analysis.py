@@ -97,7 +97,7 @@ def used_workers(hosts, addresses):
 
 
 def model(local, measured, master_cpus, worker_cpus, workers_measured):
-    """Predicted wall time and speedup for 1..64 workers from one workers-only setup."""
+    """Predicted wall time and speedup for 1..64 workers from one workers-only setup (no speedup without local)."""
     master_cost = measured["cpu_master"]
     worker_cost = measured["cpu_workers"]
     if not master_cost or not worker_cost:
@@ -113,14 +113,15 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
     points = []
     for k in sorted(set(MODEL_WORKERS + list(range(1, 9)))):
         wall = serial + bound(k)
-        points.append({"workers": k, "wall_seconds": round(wall, 1), "speedup": round(local / wall, 2),
+        points.append({"workers": k, "wall_seconds": round(wall, 1),
+                       "speedup": round(local / wall, 2) if local else None,
                        "ideal_speedup": round((master_cpus + k * worker_cpus) / master_cpus, 2)})
     return {
         "master_cpu_seconds": round(master_cost, 1),
         "worker_cpu_seconds": round(worker_cost, 1),
         "serial_seconds": round(serial, 1),
         "master_bound_from_workers": round(worker_cost * master_cpus / (master_cost * worker_cpus), 1),
-        "max_speedup": round(local / (serial + master_cost / master_cpus), 2),
+        "max_speedup": round(local / (serial + master_cost / master_cpus), 2) if local else None,
         "points": points,
     }
 
@@ -166,10 +167,14 @@ def model_checks(pump_model, setups):
     if not pump_model:
         return []
     predicted = {p["workers"]: p for p in pump_model["points"]}
+    rows = [s for s in setups if s["scaling"] and s["workers_used"] in predicted and not s["all_refused"]]
+    one = next((s["wall_median_seconds"] for s in rows if s["workers_used"] == 1), None)
     return [{"workers": s["workers_used"], "measured_seconds": s["wall_median_seconds"],
              "predicted_seconds": predicted[s["workers_used"]]["wall_seconds"],
-             "error": round(predicted[s["workers_used"]]["wall_seconds"] / s["wall_median_seconds"] - 1, 3)}
-            for s in setups if s["scaling"] and s["workers_used"] in predicted]
+             "error": round(predicted[s["workers_used"]]["wall_seconds"] / s["wall_median_seconds"] - 1, 3),
+             # measured: how much faster than the first worker alone, on the same master
+             "over_one_worker": round(one / s["wall_median_seconds"], 2) if one else None}
+            for s in rows]
 
 
 def _median_of(runs, key):
@@ -189,7 +194,7 @@ def analyse(raw):
     mean_worker = statistics.mean(worker_cpus) if worker_cpus else 0
     for mode, pump in (("plain", False), ("pump", True)):
         point, k0 = calibration(setups, pump, master, names)
-        if base and point and k0:
+        if point and k0:
             models[mode] = model(base, point, master_cpus, mean_worker, k0)
             models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
     first = raw["runs"][0]

@@ -107,25 +107,30 @@ def markdown(report, setups, models, checks, names, master):
             if not m:
                 continue
             points = {p["workers"]: p for p in m["points"]}
-            lines.append("| %s | %s | %.1f | %.1f | %.1f | %.1f workers | %.2fx | %s |" % (
+            # without a local build in the run, the model gives wall times, not speedups
+            lines.append("| %s | %s | %.1f | %.1f | %.1f | %.1f workers | %s | %s |" % (
                 mode, m["calibrated_on"], m["master_cpu_seconds"], m["worker_cpu_seconds"], m["serial_seconds"],
-                m["master_bound_from_workers"], m["max_speedup"],
-                " | ".join("%.2fx" % points[k]["speedup"] for k in MODEL_WORKERS)))
+                m["master_bound_from_workers"], "%.2fx" % m["max_speedup"] if m["max_speedup"] else "-",
+                " | ".join("%.2fx" % points[k]["speedup"] if points[k]["speedup"] else "%.0f s" % points[k]["wall_seconds"]
+                           for k in MODEL_WORKERS)))
         lines.append("| ideal | | | | | | | " + " | ".join(
             "%.2fx" % p["ideal_speedup"] for p in next(m for m in models.values() if m)["points"]
             if p["workers"] in MODEL_WORKERS) + " |")
     if checks:
         lines += ["", "Model against measured (pump mode, workers only):", "",
-                  "| workers | measured | predicted | error |", "|---|---|---|---|"]
-        lines += ["| %d | %.1f s | %.1f s | %+.0f%% |"
-                  % (c["workers"], c["measured_seconds"], c["predicted_seconds"], 100 * c["error"]) for c in checks]
+                  "| workers | measured | predicted | error | measured, faster than 1 worker |", "|---|---|---|---|---|"]
+        lines += ["| %d | %.1f s | %.1f s | %+.0f%% | %s |"
+                  % (c["workers"], c["measured_seconds"], c["predicted_seconds"], 100 * c["error"],
+                     "%.2fx" % c["over_one_worker"] if c.get("over_one_worker") else "-") for c in checks]
     return {"all": lines, "setups": lines[2:3] + header + rows}
 
 
 def write_svg(path, setups, models, checks):
     width, row, left = 820, 30, 120
     bars_height = 50 + row * len(setups)
-    chart_top, chart_height = bars_height + 40, 260 if models else 0
+    base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
+    scaling = models and base  # speedups need the local build
+    chart_top, chart_height = bars_height + 40, 260 if scaling else 0
     height = chart_top + chart_height + 50
     longest = max(s["wall_median_seconds"] for s in setups) or 1
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="13">'
@@ -139,10 +144,11 @@ def write_svg(path, setups, models, checks):
         out.append('<text x="10" y="%d">%s</text>' % (y + 15, s["name"]))
         out.append('<rect x="%d" y="%d" width="%.1f" height="20" fill="%s"/>'
                    % (left, y, bar_width, "#d0884a" if s["name"] in ("local", "seed") else "#4a7bd0"))
-        out.append('<text x="%.1f" y="%d">%.0f s, %sx of ideal %sx (%s)</text>'
-                   % (left + bar_width + 6, y + 15, s["wall_median_seconds"], s["speedup"], s["ideal_speedup"],
-                      "%d%%" % (100 * s["efficiency"]) if s["efficiency"] is not None else "?"))
-    if models:
+        out.append('<text x="%.1f" y="%d">%.0f s%s</text>'
+                   % (left + bar_width + 6, y + 15, s["wall_median_seconds"],
+                      ", %sx of ideal %sx (%d%%)" % (s["speedup"], s["ideal_speedup"], 100 * s["efficiency"])
+                      if s["speedup"] is not None else ""))
+    if scaling:
         out += _scaling_chart(setups, models, left, chart_top, chart_height, width)
     out.append("</svg>")
     with open(path, "w") as handle:

@@ -192,3 +192,22 @@ def test_the_breakdown_row_shows_where_the_master_cpu_went_and_calibrates_nothin
     assert ("| breakdown | 451 | 99.8 ms (45.0 CPU-s) | 42.4 ms (42%) | 20.0 ms (20%) | 33.3 ms (33%) | 0.9 ms (1%) "
             "| 3.3 ms (3%) |") in text
     assert "pump" not in data["model"]  # a row slowed by its own measurement is no calibration point
+
+
+def test_a_run_without_the_local_build_models_wall_times_and_draws_no_speedups(tmp_path):
+    # the scaling rows alone (a run that leaves out the long local build): the model still predicts wall times
+    with open(RAW) as handle:
+        raw = json.load(handle)
+    raw["setups"] = [s for s in raw["setups"] if s["name"] != "local"]
+    raw["runs"] = [r for r in raw["runs"] if r["setup"] != "local"]
+    data, text = run_report(tmp_path, raw)
+    pump = data["model"]["pump"]
+    assert pump["max_speedup"] is None and all(p["speedup"] is None for p in pump["points"])
+    calibrated = next(s for s in data["setups"] if s["name"] == pump["calibrated_on"].split(" ")[0])
+    one = next(p for p in pump["points"] if p["workers"] == calibrated["workers_used"])
+    assert one["wall_seconds"] == pytest.approx(calibrated["wall_median_seconds"], abs=0.11)
+    assert all(s["speedup"] is None for s in data["setups"])
+    assert "| k=1 |" in text and " s |" in text.split("## Scaling model")[1]
+    svg = (tmp_path / "benchmark.svg").read_text()
+    ET.fromstring(svg)  # well-formed
+    assert "None" not in svg and "Speedup against workers" not in svg
