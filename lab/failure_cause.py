@@ -1,6 +1,9 @@
-"""Print the last failed task of an Ansible/molecule log (colours stripped, on stdin) and its
-msg/stderr, unwrapped: molecule folds long lines into a box ("│ ..."), and a CI page shows only
-the end of a long log, so lab/failures.sh prints this last."""
+"""What failed in an Ansible/molecule log (lab/failures.sh LOG): the last 3 failed tasks
+(fatal:/FAILED!; the one that stopped the run is the last, earlier ones may have been expected
+and ignored), each with its task name and the 40 lines from its failure; then, as the very last
+lines (a CI page shows only the end of a long log), the last failure's task and its msg/stderr,
+unwrapped: molecule folds long lines into a box ("│ ...").
+  python3 lab/failure_cause.py LOG"""
 
 from __future__ import annotations
 
@@ -12,11 +15,36 @@ FAILED = re.compile(r"fatal:|FAILED!|failed: \[")
 KEYS = ("msg", "stderr", "module_stderr", "stdout")
 
 
+COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def failures(lines: list[str]) -> list[int]:
+    """The indexes of the lines that say a task failed."""
+    return [i for i, line in enumerate(lines) if FAILED.search(line)]
+
+
+def task_of(lines: list[str], index: int) -> str:
+    """The name of the task whose output holds lines[index]."""
+    return next((lines[i].strip(" │*") for i in range(index, -1, -1) if "TASK [" in lines[i]), "")
+
+
+def last_failed(lines: list[str], count: int = 3, context: int = 40) -> list[str]:
+    """The last count failed tasks, each with its name and context lines from its failure."""
+    out: list[str] = []
+    for index in failures(lines)[-count:]:
+        out.append("----")
+        task = task_of(lines, index)
+        if task:
+            out.append(task)
+        out += lines[index:index + context]
+    return out
+
+
 def cause(lines: list[str]) -> list[str]:
-    last = max((i for i, line in enumerate(lines) if FAILED.search(line)), default=None)
+    last = max(failures(lines), default=None)
     if last is None:
         return []
-    task = next((lines[i].strip(" │*") for i in range(last, -1, -1) if "TASK [" in lines[i]), "")
+    task = task_of(lines, last)
     text: list[str] = []
     for line in lines[last:last + 200]:
         line = line.strip().lstrip("│").strip()
@@ -39,5 +67,12 @@ def cause(lines: list[str]) -> list[str]:
     return out
 
 
+def report(log: str) -> list[str]:
+    with open(log, errors="replace") as handle:
+        lines = COLOUR.sub("", handle.read()).splitlines()
+    return (["==== what failed, from %s (the last 3 failed tasks) ====" % log] + last_failed(lines)
+            + ["==== end of what failed ===="] + cause(lines))
+
+
 if __name__ == "__main__":
-    print("\n".join(cause(sys.stdin.read().splitlines())))
+    print("\n".join(report(sys.argv[1])))

@@ -160,23 +160,38 @@ def parse_account_log(text):
     return processes, command_us / 1e6, self_us / 1e6
 
 
+def stat_fields(stat_text):
+    """The fields of /proc/PID/stat text after the command name (state first), or None."""
+    try:
+        return stat_text.rsplit(")", 1)[1].split()
+    except (AttributeError, IndexError):
+        return None
+
+
+def read_stat_fields(pid):
+    """stat_fields() of a running process, or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return stat_fields(handle.read())
+    except (IOError, OSError, TypeError):
+        return None
+
+
+def _cpu_seconds(fields, clock_ticks):
+    try:
+        return sum(int(fields[i]) for i in (11, 12, 13, 14)) / float(clock_ticks)  # utime stime cutime cstime
+    except (TypeError, IndexError, ValueError):
+        return None
+
+
 def process_cpu_seconds(stat_text, clock_ticks):
     """CPU seconds of a process and the children it waited for, from /proc/PID/stat text, or None."""
-    try:
-        fields = stat_text.rsplit(")", 1)[1].split()
-        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
-    except (AttributeError, IndexError, ValueError):
-        return None
-    return ticks / float(clock_ticks)
+    return _cpu_seconds(stat_fields(stat_text), clock_ticks)
 
 
 def read_process_cpu_seconds(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            text = handle.read()
-    except (IOError, OSError, TypeError):
-        return None
-    return process_cpu_seconds(text, os.sysconf("SC_CLK_TCK"))
+    """process_cpu_seconds() of a running process, or None when it is gone."""
+    return _cpu_seconds(read_stat_fields(pid), os.sysconf("SC_CLK_TCK"))
 
 
 def breakdown(master_seconds, children_seconds, account, include_server, objects, compiles=None):

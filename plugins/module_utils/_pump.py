@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import time
 
-from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import read_process_cpu_seconds
+from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import read_process_cpu_seconds, read_stat_fields
 
 INCLUDE_SERVER = os.path.join("include_server", "include_server.py")
 
@@ -45,12 +45,8 @@ def check_installed(pump_path):
 
 def _alive(pid):
     """True while ``pid`` runs (a zombie waiting for its parent counts as stopped)."""
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except (IOError, OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+    fields = read_stat_fields(pid)
+    return bool(fields) and fields[0] not in ("Z", "X")
 
 
 def _tail(path, limit=2000):

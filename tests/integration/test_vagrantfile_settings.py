@@ -17,11 +17,16 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 pytestmark = pytest.mark.skipif(shutil.which("vagrant") is None, reason="vagrant is installed by make test")
 
 
-def machines(dotfile, **env_extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISTRANT_")}
+def vagrant_env(dotfile, **env_extra):
+    """This environment without the lab's settings, with a throwaway Vagrant state in dotfile."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISTRANT_", "VAGRANT_DEFAULT_PROVIDER"))}
     env.update(VAGRANT_DOTFILE_PATH=str(dotfile), VAGRANT_NO_COLOR="1", VAGRANT_HOME=str(dotfile / "home"), **env_extra)
-    out = subprocess.run(["vagrant", "status", "--machine-readable"], cwd=REPO, env=env, check=True,
-                         capture_output=True, text=True).stdout
+    return env
+
+
+def machines(dotfile, **env_extra):
+    out = subprocess.run(["vagrant", "status", "--machine-readable"], cwd=REPO, env=vagrant_env(dotfile, **env_extra),
+                         check=True, capture_output=True, text=True).stdout
     return sorted({line.split(",")[1] for line in out.splitlines() if ",state," in line})
 
 
@@ -33,9 +38,8 @@ def test_defaults_then_saved_settings_then_environment(tmp_path):
 
 
 def vagrant_error(dotfile, **env_extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISTRANT_")}
-    env.update(VAGRANT_DOTFILE_PATH=str(dotfile), VAGRANT_NO_COLOR="1", VAGRANT_HOME=str(dotfile / "home"), **env_extra)
-    proc = subprocess.run(["vagrant", "status"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(["vagrant", "status"], cwd=REPO, env=vagrant_env(dotfile, **env_extra),
+                          capture_output=True, text=True, check=False)
     assert proc.returncode != 0, proc.stdout
     return " ".join((proc.stdout + proc.stderr).split())
 
@@ -88,9 +92,8 @@ def test_network_that_is_not_three_numbers_is_refused(tmp_path, network):
 
 
 def vagrant_destroy(dotfile, **env_extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISTRANT_", "VAGRANT_DEFAULT_PROVIDER"))}
-    env.update(VAGRANT_DOTFILE_PATH=str(dotfile), VAGRANT_NO_COLOR="1", VAGRANT_HOME=str(dotfile / "home"), **env_extra)
-    proc = subprocess.run(["vagrant", "destroy", "-f"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(["vagrant", "destroy", "-f"], cwd=REPO, env=vagrant_env(dotfile, **env_extra),
+                          capture_output=True, text=True, check=False)
     return proc.returncode, " ".join((proc.stdout + proc.stderr).split())
 
 

@@ -37,3 +37,18 @@ def test_a_failure_without_json_is_printed_as_it_is_and_a_clean_log_prints_nothi
     assert failure_cause.cause(["TASK [x]", "failed: [h] (item=a) => oops", ""]) == [
         "==== cause: TASK [x]", "  failed: [h] (item=a) => oops"]
     assert failure_cause.cause(["PLAY RECAP", "h : ok=3 failed=0"]) == []
+
+
+def test_the_report_shows_the_last_three_failures_with_their_tasks_then_the_cause(tmp_path):
+    log = tmp_path / "run.log"
+    body = []
+    for n in range(1, 5):
+        body += ["\x1b[0;32mTASK [step %d] ***\x1b[0m" % n, '\x1b[0;31mfatal: [h]: FAILED! => {"msg": "boom %d"}\x1b[0m' % n,
+                 "...ignoring" if n < 4 else "PLAY RECAP"]
+    log.write_text("\n".join(body) + "\n")
+    out = failure_cause.report(str(log))
+    assert out[0] == "==== what failed, from %s (the last 3 failed tasks) ====" % log
+    assert "TASK [step 1]" not in out and out.count("----") == 3
+    assert out[1:4] == ["----", "TASK [step 2]", 'fatal: [h]: FAILED! => {"msg": "boom 2"}']
+    assert not any("\x1b" in line for line in out)
+    assert out[-3:] == ["==== end of what failed ====", "==== cause: TASK [step 4]", "  msg: boom 4"]
