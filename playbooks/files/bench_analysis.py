@@ -167,9 +167,13 @@ def model_checks(pump_model, setups):
     if not pump_model:
         return []
     predicted = {p["workers"]: p for p in pump_model["points"]}
-    rows = [s for s in setups if s["scaling"] and s["workers_used"] in predicted and not s["all_refused"]]
+    # the scaling rows, and the calibration setup itself (all the workers): the model reproduces it
+    rows = [s for s in setups if (s["scaling"] or s["name"] == pump_model.get("calibration_setup"))
+            and s["workers_used"] in predicted and not s["all_refused"]]
+    rows.sort(key=lambda s: (s["workers_used"], not s["scaling"]))
     one = next((s["wall_median_seconds"] for s in rows if s["workers_used"] == 1), None)
-    return [{"workers": s["workers_used"], "measured_seconds": s["wall_median_seconds"],
+    return [{"workers": s["workers_used"], "setup": s["name"], "calibration": not s["scaling"],
+             "measured_seconds": s["wall_median_seconds"],
              "predicted_seconds": predicted[s["workers_used"]]["wall_seconds"],
              "error": round(predicted[s["workers_used"]]["wall_seconds"] / s["wall_median_seconds"] - 1, 3),
              # measured: how much faster than the first worker alone, on the same master
@@ -197,6 +201,7 @@ def analyse(raw):
         if point and k0:
             models[mode] = model(base, point, master_cpus, mean_worker, k0)
             models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
+            models[mode]["calibration_setup"] = point["name"]
     first = raw["runs"][0]
     return {
         "kernel_version": first["kernel_version"],

@@ -116,13 +116,41 @@ def markdown(report, setups, models, checks, names, master):
         lines.append("| ideal | | | | | | | " + " | ".join(
             "%.2fx" % p["ideal_speedup"] for p in next(m for m in models.values() if m)["points"]
             if p["workers"] in MODEL_WORKERS) + " |")
+    lines += _workers_table(models.get("pump"), checks)
     if checks:
         lines += ["", "Model against measured (pump mode, workers only):", "",
-                  "| workers | measured | predicted | error | measured, faster than 1 worker |", "|---|---|---|---|---|"]
-        lines += ["| %d | %.1f s | %.1f s | %+.0f%% | %s |"
-                  % (c["workers"], c["measured_seconds"], c["predicted_seconds"], 100 * c["error"],
+                  "| workers | setup | measured | predicted | error | measured, faster than 1 worker |",
+                  "|---|---|---|---|---|---|"]
+        lines += ["| %d | %s | %.1f s | %.1f s | %+.0f%% | %s |"
+                  % (c["workers"], c["setup"] + (" (calibration)" if c["calibration"] else ""),
+                     c["measured_seconds"], c["predicted_seconds"], 100 * c["error"],
                      "%.2fx" % c["over_one_worker"] if c.get("over_one_worker") else "-") for c in checks]
     return {"all": lines, "setups": lines[2:3] + header + rows}
+
+
+def _workers_table(pump, checks):
+    """How many workers for this master: the pump model's wall time (and speedup) for 1..8, 12 and 16
+    workers, what limits each (the workers or the master), and the rows this run measured."""
+    if not pump:
+        return []
+    measured = {}
+    for c in checks:
+        measured.setdefault(c["workers"], c)
+    limit = pump["master_bound_from_workers"]
+    lines = ["", "## How many workers for this master", "",
+             "The pump model above, for this master and workers of this size; measured = a row of this run "
+             "(`auto` or `pump-<k>w`). From %.1f workers on the master is the limit: more workers buy nothing "
+             "until its cost per object falls." % limit, "",
+             "| workers | model: wall | model: speedup | limited by | measured |", "|---|---|---|---|---|"]
+    for p in pump["points"]:
+        if p["workers"] not in (1, 2, 3, 4, 5, 6, 8, 12, 16):
+            continue
+        c = measured.get(p["workers"])
+        lines.append("| %d | %.0f s | %s | %s | %s |" % (
+            p["workers"], p["wall_seconds"], "%.2fx" % p["speedup"] if p["speedup"] else "-",
+            "the master" if p["workers"] >= limit else "the workers",
+            "**%.1f s** (%s)" % (c["measured_seconds"], c["setup"]) if c else ""))
+    return lines
 
 
 def write_svg(path, setups, models, checks):
