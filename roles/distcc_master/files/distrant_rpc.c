@@ -17,8 +17,22 @@
  * - dcc_x_argv (the client's command line to the include server and to the worker, the
  *   include server's answer): one write() for the whole list;
  * - distrant_r_argv (the client reading that answer): read()s of up to 64 KB.
- * The bytes on the wire are the same, in the same order.
+ * The bytes on the wire are the same, in the same order. DISTRANT_DISTCC_UNBUFFERED=1 in the
+ * environment (of the client, of the include server) runs distcc's own functions instead: to
+ * measure what the buffers save, or to rule them out.
  */
+
+static int distrant_unbuffered(void)
+{
+    static int answer = -1;
+    const char *value;
+
+    if (answer < 0) {
+        value = getenv("DISTRANT_DISTCC_UNBUFFERED");
+        answer = value != NULL && *value != '\0' && strcmp(value, "0") != 0;
+    }
+    return answer;
+}
 
 #define DISTRANT_OUT_BUFSIZE (256 * 1024)
 
@@ -122,6 +136,8 @@ int dcc_x_many_files(int ofd, unsigned int n_files, char **fnames)
     struct stat st;
     int ret;
 
+    if (distrant_unbuffered())
+        return dcc_x_many_files_unbuffered(ofd, n_files, fnames);
     if ((b = malloc(sizeof *b)) == NULL) {
         rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
         return EXIT_OUT_OF_MEMORY;
@@ -156,6 +172,8 @@ int dcc_x_argv(int fd, const char *argc_token, const char *argv_token, char **ar
     struct distrant_out *b;
     int argc = dcc_argv_len(argv), i, ret;
 
+    if (distrant_unbuffered())
+        return dcc_x_argv_unbuffered(fd, argc_token, argv_token, argv);
     if ((b = malloc(sizeof *b)) == NULL) {
         rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
         return EXIT_OUT_OF_MEMORY;
@@ -272,6 +290,8 @@ int distrant_r_argv(int ifd, const char *argc_token, const char *argv_token, cha
     char **a;
     int ret;
 
+    if (distrant_unbuffered())
+        return dcc_r_argv(ifd, argc_token, argv_token, argv);
     *argv = NULL;
     if ((b = malloc(sizeof *b)) == NULL) {
         rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
