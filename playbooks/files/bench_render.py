@@ -80,9 +80,9 @@ def markdown(report, setups, models, checks, names, master):
             name += " (**stranded**: %d objects on the master)" % s["stranded_objects"]
         if s["refused_runs"]:
             name += " (%s refused: compiled on the master)" % ("all runs" if s["all_refused"] else "%d run(s)" % s["refused_runs"])
-        rows.append("| %s | %d | %.1f s | %.1f s | %sx | %sx | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        rows.append("| %s | %d | %.1f s | %.1f s | %s | %sx | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
             name, s["runs"], s["wall_median_seconds"], s["wall_spread_seconds"],
-            s["speedup"] if s["speedup"] is not None else "-", s["ideal_speedup"],
+            "%sx" % s["speedup"] if s["speedup"] is not None else "-", s["ideal_speedup"],
             s["efficiency"] if s["efficiency"] is not None else "-", s["jobs"],
             "%.1f s" % s["prepare_median_seconds"] if s["prepare_median_seconds"] is not None else "-", cpu.get(master),
             round(sum(w for w in workers if w), 1) if any(workers) else "?",
