@@ -177,13 +177,13 @@ def write_svg(path, setups, models, checks):
                       ", %sx of ideal %sx (%d%%)" % (s["speedup"], s["ideal_speedup"], 100 * s["efficiency"])
                       if s["speedup"] is not None else ""))
     if scaling:
-        out += _scaling_chart(setups, models, left, chart_top, chart_height, width)
+        out += _scaling_chart(setups, models, base, left, chart_top, chart_height, width)
     out.append("</svg>")
     with open(path, "w") as handle:
         handle.write("\n".join(out) + "\n")
 
 
-def _scaling_chart(setups, models, left, chart_top, chart_height, width):
+def _scaling_chart(setups, models, base, left, chart_top, chart_height, width):
     """Speedup against workers, both on log scales, so that the ideal line (which grows with
     every worker) stays on the chart beside the model's curves (which flatten where the master
     becomes the limit). Dots are measured setups (workers only or with localhost), at the number
@@ -191,7 +191,6 @@ def _scaling_chart(setups, models, left, chart_top, chart_height, width):
     x0, y0, plot_w, plot_h = left, chart_top + chart_height - 20, width - left - 170, chart_height - 40
     colors = {"plain": "#d0884a", "pump": "#4a7bd0"}
     points = next(m for m in models.values() if m)["points"]
-    base = next((s["wall_median_seconds"] for s in setups if s["name"] == "local"), None)
     measured = [s for s in setups if s["hosts"] and s.get("speedup") and s.get("workers_used")]
     values = [p["ideal_speedup"] for p in points] + [p["speedup"] for m in models.values() if m
                                                      for p in m["points"]]
