@@ -96,32 +96,78 @@ def used_workers(hosts, addresses):
     return [i for i, address in enumerate(addresses) if address in names]
 
 
+def throughput(customers, queues, delay):
+    """Objects per second of a closed network (exact mean value analysis): ``customers`` compiles in flight,
+    each visiting processor-sharing stations with these demands (seconds per object) and a pure delay."""
+    lengths = [0.0] * len(queues)
+    rate = 0.0
+    for n in range(1, customers + 1):
+        times = [demand * (1 + length) for demand, length in zip(queues, lengths)]
+        rate = n / (delay + sum(times))
+        lengths = [rate * t for t in times]
+    return rate
+
+
 def model(local, measured, master_cpus, worker_cpus, workers_measured):
-    """Predicted wall time and speedup for 1..64 workers from one workers-only setup (no speedup without local)."""
-    master_cost = measured["cpu_master"]
-    worker_cost = measured["cpu_workers"]
-    if not master_cost or not worker_cost:
+    """Predicted wall time and speedup for 1..64 workers from one workers-only setup (no speedup without local).
+
+    The build is the prepare phase (serial, on the master) and then ``objects`` compiles, ``slots`` per worker in
+    flight (make -j). Each compile costs the master c_m CPU-seconds (make, Kbuild, the client, the include server)
+    and a worker c_w; a host of C CPUs is a processor-sharing queue of demand c/C, and a single-threaded process
+    cannot use more than one CPU (the rest of c, c (1 - 1/C), is a delay: Seidmann's approximation). The latency
+    Z (seconds per compile spent on no CPU: connections, distcc's lock polling) is fitted so that the model
+    reproduces the calibration setup; mean value analysis gives the throughput for k workers.
+    """
+    objects = measured["objects"]
+    prepare = measured["prepare"] or 0.0
+    if not measured["cpu_master"] or not measured["cpu_workers"] or not objects:
         return None
+    # the prepare phase keeps the master busy on its own (it is make and gcc on the master)
+    c_m = max(measured["cpu_master"] - prepare * master_cpus, 0.01 * measured["cpu_master"]) / objects
+    c_w = measured["cpu_workers"] / objects
+    slots = max(1, int(round(measured["jobs"] / float(workers_measured))))
+    fixed = c_m * max(0.0, 1 - 1 / master_cpus) + c_w * max(0.0, 1 - 1 / worker_cpus)
 
-    def bound(k):
-        return max(master_cost / master_cpus, worker_cost / (k * worker_cpus))
+    def rate(k, latency):
+        return throughput(k * slots, [c_m / master_cpus] + [c_w / (k * worker_cpus)] * k, latency + fixed)
 
-    # What the build took beyond the CPU bound: the serial part. Negative only when the CPU
-    # counters saw more than the build (e.g. raw data recorded before the module measured the
-    # master itself); kept as it is so that the model reproduces its calibration point.
-    serial = measured["wall"] - bound(workers_measured)
+    def wall(k, latency):
+        return prepare + objects / rate(k, latency)
+
+    target = measured["wall"]
+    latency = 0.0
+    if wall(workers_measured, 0.0) < target:
+        high = 1.0
+        while wall(workers_measured, high) < target and high < 1e4:
+            high *= 2
+        for _ in range(50):
+            middle = (latency + high) / 2
+            latency, high = (middle, high) if wall(workers_measured, middle) < target else (latency, middle)
+    # a calibration faster than the model at zero latency (CPU counters that saw more than the build) is
+    # reproduced by a constant (negative) offset
+    offset = target - wall(workers_measured, latency)
     points = []
     for k in sorted(set(MODEL_WORKERS + list(range(1, 9)))):
-        wall = serial + bound(k)
-        points.append({"workers": k, "wall_seconds": round(wall, 1),
-                       "speedup": round(local / wall, 2) if local else None,
-                       "ideal_speedup": round((master_cpus + k * worker_cpus) / master_cpus, 2)})
+        x = rate(k, latency)
+        seconds = prepare + objects / x + offset
+        points.append({"workers": k, "wall_seconds": round(seconds, 1),
+                       "speedup": round(local / seconds, 2) if local else None,
+                       "ideal_speedup": round((master_cpus + k * worker_cpus) / master_cpus, 2),
+                       "master_busy": round(min(1.0, x * c_m / master_cpus), 2),
+                       "workers_busy": round(min(1.0, x * c_w / (k * worker_cpus)), 2)})
+    floor = prepare + objects * c_m / master_cpus + offset
     return {
-        "master_cpu_seconds": round(master_cost, 1),
-        "worker_cpu_seconds": round(worker_cost, 1),
-        "serial_seconds": round(serial, 1),
-        "master_bound_from_workers": round(worker_cost * master_cpus / (master_cost * worker_cpus), 1),
-        "max_speedup": round(local / (serial + master_cost / master_cpus), 2) if local else None,
+        "master_cpu_seconds": round(measured["cpu_master"], 1),
+        "worker_cpu_seconds": round(measured["cpu_workers"], 1),
+        "objects": objects,
+        "prepare_seconds": round(prepare, 1),
+        "master_ms_per_object": round(1000 * c_m, 1),
+        "worker_ms_per_object": round(1000 * c_w, 1),
+        "slots_per_worker": slots,
+        "latency_ms_per_object": round(1000 * latency, 1),
+        "offset_seconds": round(offset, 1),
+        "master_bound_from_workers": round(c_w * master_cpus / (c_m * worker_cpus), 1),
+        "max_speedup": round(local / floor, 2) if local else None,
         "points": points,
     }
 
@@ -159,7 +205,8 @@ def calibration(setups, pump, master, names):
     cpu = setup["cpu_seconds_median"]
     workers = [cpu.get(n) for n in names]
     return ({"name": setup["name"], "wall": setup["wall_median_seconds"], "cpu_master": cpu.get(master),
-             "cpu_workers": sum(w for w in workers if w) if any(workers) else None}, setup["workers_used"])
+             "cpu_workers": sum(w for w in workers if w) if any(workers) else None, "objects": setup["objects"],
+             "prepare": setup["prepare_median_seconds"], "jobs": setup["jobs"]}, setup["workers_used"])
 
 
 def model_checks(pump_model, setups):

@@ -97,23 +97,26 @@ def markdown(report, setups, models, checks, names, master):
     lines += _breakdown_table(setups)
     if models:
         lines += ["", "## Scaling model", "",
-                  "Calibrated on the workers-only setups of this run: the master's CPU-seconds M and the workers' W "
-                  "per build, and the serial time S the measured build took beyond max(M/m, W/(k w)). Predicted wall "
-                  "= S + max(M/m, W/(k w)) for k workers of w CPUs and a master of m CPUs.", "",
-                  "| mode | calibrated on | M | W | S | master-bound from | max speedup | "
+                  "Calibrated on the workers-only setup of this run: the master's CPU per object c_m (make, Kbuild, "
+                  "the client, the include server; the prepare phase P apart), a worker's c_w, the compiles in flight "
+                  "(slots per worker) and the latency Z per compile that reproduces the measured wall time. Mean value "
+                  "analysis of the master and k workers as processor-sharing queues gives the wall time for k workers.",
+                  "",
+                  "| mode | calibrated on | P | c_m | c_w | slots | Z | master-bound from | max speedup | "
                   + " | ".join("k=%d" % k for k in MODEL_WORKERS) + " |",
-                  "|---|---|---|---|---|---|---|" + "---|" * len(MODEL_WORKERS)]
+                  "|---|---|---|---|---|---|---|---|---|" + "---|" * len(MODEL_WORKERS)]
         for mode, m in models.items():
             if not m:
                 continue
             points = {p["workers"]: p for p in m["points"]}
             # without a local build in the run, the model gives wall times, not speedups
-            lines.append("| %s | %s | %.1f | %.1f | %.1f | %.1f workers | %s | %s |" % (
-                mode, m["calibrated_on"], m["master_cpu_seconds"], m["worker_cpu_seconds"], m["serial_seconds"],
-                m["master_bound_from_workers"], "%.2fx" % m["max_speedup"] if m["max_speedup"] else "-",
+            lines.append("| %s | %s | %.1f s | %.1f ms | %.1f ms | %d | %.0f ms | %.1f workers | %s | %s |" % (
+                mode, m["calibrated_on"], m["prepare_seconds"], m["master_ms_per_object"], m["worker_ms_per_object"],
+                m["slots_per_worker"], m["latency_ms_per_object"], m["master_bound_from_workers"],
+                "%.2fx" % m["max_speedup"] if m["max_speedup"] else "-",
                 " | ".join("%.2fx" % points[k]["speedup"] if points[k]["speedup"] else "%.0f s" % points[k]["wall_seconds"]
                            for k in MODEL_WORKERS)))
-        lines.append("| ideal | | | | | | | " + " | ".join(
+        lines.append("| ideal | | | | | | | | | " + " | ".join(
             "%.2fx" % p["ideal_speedup"] for p in next(m for m in models.values() if m)["points"]
             if p["workers"] in MODEL_WORKERS) + " |")
     lines += _workers_table(models.get("pump"), checks)
@@ -130,7 +133,7 @@ def markdown(report, setups, models, checks, names, master):
 
 def _workers_table(pump, checks):
     """How many workers for this master: the pump model's wall time (and speedup) for 1..8, 12 and 16
-    workers, what limits each (the workers or the master), and the rows this run measured."""
+    workers, how busy the master and the workers are in each, and the rows this run measured."""
     if not pump:
         return []
     measured = {}
@@ -140,15 +143,17 @@ def _workers_table(pump, checks):
     lines = ["", "## How many workers for this master", "",
              "The pump model above, for this master and workers of this size; measured = a row of this run "
              "(`auto` or `pump-<k>w`). From %.1f workers on the master is the limit: more workers buy nothing "
-             "until its cost per object falls." % limit, "",
-             "| workers | model: wall | model: speedup | limited by | measured |", "|---|---|---|---|---|"]
+             "until its cost per object falls. Workers less than fully busy below that wait for the master's part of "
+             "each compile: more compiles in flight (slots) would feed them." % limit, "",
+             "| workers | model: wall | model: speedup | master busy | workers busy | measured |",
+             "|---|---|---|---|---|---|"]
     for p in pump["points"]:
         if p["workers"] not in (1, 2, 3, 4, 5, 6, 8, 12, 16):
             continue
         c = measured.get(p["workers"])
-        lines.append("| %d | %.0f s | %s | %s | %s |" % (
+        lines.append("| %d | %.0f s | %s | %.0f%% | %.0f%% | %s |" % (
             p["workers"], p["wall_seconds"], "%.2fx" % p["speedup"] if p["speedup"] else "-",
-            "the master" if p["workers"] >= limit else "the workers",
+            100 * p["master_busy"], 100 * p["workers_busy"],
             "**%.1f s** (%s)" % (c["measured_seconds"], c["setup"]) if c else ""))
     return lines
 

@@ -6,13 +6,15 @@ included); efficiency is their ratio. CPU spent per host comes from each host's 
 (or /proc/stat) counter read before and after every build (for the master by the build
 module around the timed job itself, so that the reset or make clean before it is left out).
 
-The scaling model: a build costs the master M CPU-seconds (make, the distcc client, and
-the preprocessor, or in pump mode the include server) and the workers W CPU-seconds, both
-measured with the workers only (plain: the setup `plain`; pump: a pump setup without
-localhost, `auto` on the 1+4 lab). With a master of capacity m CPUs and k workers of w CPUs,
-the build cannot be faster than max(M/m, W/(k*w)); what the measured build took beyond that
-bound (the serial part: configuration, header generation, linking, the ramp-up and tail of
-make) is kept as a constant. The master becomes the bottleneck from k = W*m/(M*w) workers.
+The scaling model (bench_analysis.model): a build is its prepare phase P (on the master alone)
+and then one compile per object, make -j of them in flight (the host list's slots per worker
+times the workers). Each compile costs the master c_m CPU-seconds (make, Kbuild, the distcc
+client, the include server) and a worker c_w, both measured with the workers only (plain: the
+setup `plain`; pump: a pump setup without localhost, `auto`). With a master of m CPUs and k
+workers of w CPUs, mean value analysis of that closed network (processor-sharing hosts, a
+fitted latency per compile) gives the throughput; the model reproduces its calibration setup
+and is checked against the pump-<k>w rows. The master becomes the bottleneck from
+k = c_w*m/(c_m*w) workers; below that, too few compiles in flight can leave the workers idle.
 Usage: bench_report.py REPORT_DIR
 """
 

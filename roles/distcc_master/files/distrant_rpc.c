@@ -42,6 +42,18 @@ struct distrant_out {
     char data[DISTRANT_OUT_BUFSIZE];
 };
 
+/* One buffer per direction, reused by every call: neither side is re-entrant (the client is
+ * one thread; the include server's C extension runs under Python's global lock and never
+ * releases it), and a malloc of 256 KB would cost an mmap and a munmap per call. */
+static struct distrant_out distrant_out_buffer;
+
+static struct distrant_out *distrant_out_start(int fd)
+{
+    distrant_out_buffer.fd = fd;
+    distrant_out_buffer.used = 0;
+    return &distrant_out_buffer;
+}
+
 static int distrant_out_flush(struct distrant_out *b)
 {
     int ret = 0;
@@ -138,12 +150,7 @@ int dcc_x_many_files(int ofd, unsigned int n_files, char **fnames)
 
     if (distrant_unbuffered())
         return dcc_x_many_files_unbuffered(ofd, n_files, fnames);
-    if ((b = malloc(sizeof *b)) == NULL) {
-        rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
-        return EXIT_OUT_OF_MEMORY;
-    }
-    b->fd = ofd;
-    b->used = 0;
+    b = distrant_out_start(ofd);
     ret = distrant_out_token(b, "NFIL", n_files);
     for (; ret == 0 && *fnames != NULL; ++fnames) {
         if ((ret = dcc_get_original_fname(*fnames, &original)))
@@ -162,7 +169,6 @@ int dcc_x_many_files(int ofd, unsigned int n_files, char **fnames)
     }
     if (ret == 0)
         ret = distrant_out_flush(b);
-    free(b);
     return ret;
 }
 
@@ -174,18 +180,12 @@ int dcc_x_argv(int fd, const char *argc_token, const char *argv_token, char **ar
 
     if (distrant_unbuffered())
         return dcc_x_argv_unbuffered(fd, argc_token, argv_token, argv);
-    if ((b = malloc(sizeof *b)) == NULL) {
-        rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
-        return EXIT_OUT_OF_MEMORY;
-    }
-    b->fd = fd;
-    b->used = 0;
+    b = distrant_out_start(fd);
     ret = distrant_out_token(b, argc_token, (unsigned) argc);
     for (i = 0; ret == 0 && i < argc; i++)
         ret = distrant_out_string(b, argv_token, argv[i]);
     if (ret == 0)
         ret = distrant_out_flush(b);
-    free(b);
     return ret;
 }
 
@@ -196,6 +196,8 @@ struct distrant_in {
     size_t start, end;
     char data[DISTRANT_IN_BUFSIZE];
 };
+
+static struct distrant_in distrant_in_buffer;
 
 /* At least need (<= the buffer's size) bytes in the buffer; reads only what is missing, as
  * much as has come (the include server sends nothing after its answer). */
@@ -293,26 +295,20 @@ int distrant_r_argv(int ifd, const char *argc_token, const char *argv_token, cha
     if (distrant_unbuffered())
         return dcc_r_argv(ifd, argc_token, argv_token, argv);
     *argv = NULL;
-    if ((b = malloc(sizeof *b)) == NULL) {
-        rs_log_error("failed to allocate %lu bytes", (unsigned long) sizeof *b);
-        return EXIT_OUT_OF_MEMORY;
-    }
+    b = &distrant_in_buffer;
     b->fd = ifd;
     b->start = b->end = 0;
     if ((ret = distrant_in_token(b, argc_token, &argc)))
-        goto out;
+        return ret;
     if ((*argv = a = calloc((size_t) argc + 1, sizeof a[0])) == NULL) {
         rs_log_error("alloc failed");
-        ret = EXIT_OUT_OF_MEMORY;
-        goto out;
+        return EXIT_OUT_OF_MEMORY;
     }
     for (i = 0; i < argc; i++) {
         if ((ret = distrant_in_token(b, argv_token, &len)) ||
             (ret = distrant_in_string(b, len, &a[i])))
-            goto out;
+            return ret;
     }
     dcc_trace_argv("got arguments", a);
-  out:
-    free(b);
-    return ret;
+    return 0;
 }

@@ -211,3 +211,39 @@ def test_a_run_without_the_local_build_models_wall_times_and_draws_no_speedups(t
     svg = (tmp_path / "benchmark.svg").read_text()
     ET.fromstring(svg)  # well-formed
     assert "None" not in svg and "Speedup against workers" not in svg
+
+
+def _analysis():
+    sys.path.insert(0, os.path.dirname(SCRIPT))
+    try:
+        import bench_analysis
+    finally:
+        sys.path.pop(0)
+    return bench_analysis
+
+
+def test_mean_value_analysis_meets_its_two_limits():
+    analysis = _analysis()
+    # one compile in flight: it waits for nothing, its time is the sum of its demands
+    assert analysis.throughput(1, [0.5, 0.25], 0.25) == pytest.approx(1.0)
+    # many in flight: the busiest station sets the pace (1 / 0.5 s), however long the latency
+    assert analysis.throughput(400, [0.5, 0.25], 2.0) == pytest.approx(2.0, rel=0.01)
+    # in between: more compiles in flight never lower the throughput
+    rates = [analysis.throughput(n, [0.5, 0.25, 0.25], 1.0) for n in range(1, 30)]
+    assert rates == sorted(rates) and rates[-1] < 2.0
+
+
+def test_the_model_sees_the_compiles_in_flight_and_the_latency():
+    analysis = _analysis()
+    # a 1+4 calibration (the recorded auto row's shape): 451 objects, 4 slots, master 0.4, worker 1.6
+    measured = {"name": "auto", "wall": 127.6, "cpu_master": 30.4, "cpu_workers": 147.1, "objects": 451,
+                "prepare": 13.3, "jobs": 4}
+    four = analysis.model(421.4, measured, 0.4, 1.6, 1)
+    points = {p["workers"]: p for p in four["points"]}
+    assert points[1]["wall_seconds"] == pytest.approx(127.6, abs=0.1) and four["offset_seconds"] == 0
+    assert four["latency_ms_per_object"] > 0 and four["slots_per_worker"] == 4
+    # the same wall time with twice the compiles in flight: each must have waited longer on no CPU
+    eight = analysis.model(421.4, dict(measured, jobs=8), 0.4, 1.6, 1)
+    assert eight["latency_ms_per_object"] > four["latency_ms_per_object"] and eight["slots_per_worker"] == 8
+    assert four["master_ms_per_object"] == pytest.approx(1000 * (30.4 - 13.3 * 0.4) / 451, abs=0.1)
+    assert points[1]["master_busy"] < 1 and points[64]["master_busy"] == pytest.approx(1.0, abs=0.02)
