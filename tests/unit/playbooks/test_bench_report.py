@@ -247,3 +247,18 @@ def test_the_model_sees_the_compiles_in_flight_and_the_latency():
     assert eight["latency_ms_per_object"] > four["latency_ms_per_object"] and eight["slots_per_worker"] == 8
     assert four["master_ms_per_object"] == pytest.approx(1000 * (30.4 - 13.3 * 0.4) / 451, abs=0.1)
     assert points[1]["master_busy"] < 1 and points[64]["master_busy"] == pytest.approx(1.0, abs=0.02)
+
+
+def test_the_model_on_the_recorded_three_worker_lab(tmp_path):
+    # recorded: DISTRANT_WORKERS=3 make lab (master 0.15 CPU, workers 0.62), auto,pump-1w,pump-2w, 2 repeats
+    with open(os.path.join(HERE, "fixtures", "benchmark-raw-3-workers.json")) as handle:
+        raw = json.load(handle)
+    data, text = run_report(tmp_path, raw)
+    checks = {c["workers"]: c for c in data["model_check"]}
+    assert checks[3]["calibration"] and checks[3]["error"] == 0
+    assert checks[3]["over_one_worker"] >= 1.5  # 3 workers against 1 on the same master
+    # the flat model was -41% and -18% on this lab's rows; mean value analysis is within 16%
+    assert abs(checks[2]["error"]) <= 0.15 and abs(checks[1]["error"]) <= 0.16
+    busy = {p["workers"]: p["master_busy"] for p in data["model"]["pump"]["points"]}
+    assert busy[1] < busy[2] < busy[3] and busy[64] > 0.98
+    assert "## How many workers for this master" in text
