@@ -125,7 +125,7 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
     # the prepare phase keeps the master busy on its own (it is make and gcc on the master)
     c_m = max(measured["cpu_master"] - prepare * master_cpus, 0.01 * measured["cpu_master"]) / objects
     c_w = measured["cpu_workers"] / objects
-    slots = max(1, int(round(measured["jobs"] / float(workers_measured))))
+    slots = max(1, int(round(int(measured["jobs"]) / float(workers_measured))))
     fixed = c_m * max(0.0, 1 - 1 / master_cpus) + c_w * max(0.0, 1 - 1 / worker_cpus)
 
     def rate(k, latency):
@@ -140,7 +140,7 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
         high = 1.0
         while wall(workers_measured, high) < target and high < 1e4:
             high *= 2
-        for _ in range(50):
+        for _step in range(50):
             middle = (latency + high) / 2
             latency, high = (middle, high) if wall(workers_measured, middle) < target else (latency, middle)
     # a calibration faster than the model at zero latency (CPU counters that saw more than the build) is
@@ -155,7 +155,7 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
                        "ideal_speedup": round((master_cpus + k * worker_cpus) / master_cpus, 2),
                        "master_busy": round(min(1.0, x * c_m / master_cpus), 2),
                        "workers_busy": round(min(1.0, x * c_w / (k * worker_cpus)), 2)})
-    floor = prepare + objects * c_m / master_cpus + offset
+    floor = max(prepare + objects * c_m / master_cpus + offset, 0.1)
     return {
         "master_cpu_seconds": round(measured["cpu_master"], 1),
         "worker_cpu_seconds": round(measured["cpu_workers"], 1),
@@ -245,8 +245,9 @@ def analyse(raw):
     mean_worker = statistics.mean(worker_cpus) if worker_cpus else 0
     for mode, pump in (("plain", False), ("pump", True)):
         point, k0 = calibration(setups, pump, master, names)
-        if point and k0:
-            models[mode] = model(base, point, master_cpus, mean_worker, k0)
+        found = model(base, point, master_cpus, mean_worker, k0) if point and k0 else None
+        if found:  # no model without the CPU counters or the objects of its setup
+            models[mode] = found
             models[mode]["calibrated_on"] = "%s (%d worker%s)" % (point["name"], k0, "s" if k0 > 1 else "")
             models[mode]["calibration_setup"] = point["name"]
     first = raw["runs"][0]
