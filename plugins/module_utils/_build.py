@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 
 # distcc's defaults when a host entry has no /LIMIT (distcc(1)).
 DEFAULT_REMOTE_LIMIT = 4
@@ -46,6 +47,8 @@ class TreeState:
         "configure_log": "configure.log",  # configure's or cmake's output
         "include_server_log": "include_server.log",  # pump mode's include server
         "cpu_log": "cpu.log",  # cpu_breakdown: one line per process of the compiler words
+        "host_cc": "host-cc",  # kbuild_lean: the directory of the host compiler's wrapper, first on make's PATH
+        "host_client_log": "host-client.log",  # kbuild_lean: DISTCC_LOG of the host programs' compiles
     }
 
     def __init__(self, chdir):
@@ -153,6 +156,32 @@ KBUILD_CMD_61 = "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-inte
 KBUILD_CMD_LEAN = "cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)),:)"
 
 
+# Linux 6.1's cmd_and_fixdep (scripts/Kbuild.include), the command of every object: the compile, fixdep,
+# then `rm -f $(depfile)`, a process per object that makes nothing. Given on make's command line without
+# the rm, the compiler's dependency file stays beside the object (`.foo.o.d`, removed by make clean like
+# Kbuild's other dot files, rewritten by the next compile).
+KBUILD_AND_FIXDEP_61 = ("cmd_and_fixdep = $(cmd); scripts/basic/fixdep $(depfile) $@ '$(make-cmd)' > "
+                        "$(dot-target).cmd; rm -f $(depfile)")
+KBUILD_AND_FIXDEP_LEAN = "cmd_and_fixdep=$(cmd); scripts/basic/fixdep $(depfile) $@ '$(make-cmd)' > $(dot-target).cmd"
+# Kbuild's HOSTCC when neither make's command line nor LLVM= names another.
+KBUILD_HOSTCC = "gcc"
+
+
+def _definitions(text):
+    """The text of a makefile with its continued lines joined and runs of blanks made one space."""
+    return re.sub(r"[ \t]+", " ", re.sub(r"\\\n", " ", text))
+
+
+def host_compiler_wrapper(directory, client, log):
+    """The shell script that stands for Kbuild's HOSTCC (``gcc``) first on make's PATH (distcc_build's
+    kbuild_lean): it takes its own directory off PATH and runs ``<client> gcc`` with the host programs'
+    own DISTCC_LOG, so that their compiles go to the workers without changing the command lines Kbuild
+    recorded for them (a changed HOSTCC would rebuild fixdep and kconfig) and without counting as objects."""
+    return ('#!/bin/sh\n# distcc_build (kbuild_lean): Kbuild\'s host compiles through distcc\n'
+            'PATH="${PATH#%s}" DISTCC_LOG=%s exec %s %s "$@"\n'
+            % (shlex.quote(directory + os.pathsep), shlex.quote(log), shlex.quote(client), KBUILD_HOSTCC))
+
+
 def kbuild_lean_args(path, make_args=()):
     """The make arguments that spare the master Kbuild's per-object work that makes no object, for the
     kernel tree at path, and the names of what they do: ``no_empty_shells`` (only where
@@ -175,6 +204,9 @@ def kbuild_lean_args(path, make_args=()):
     if "cmd_check_local_export" in text("scripts", "Makefile.build") and "cmd_check_local_export" not in given:
         args.append("cmd_check_local_export=")
         applied.append("no_check_local_export")
+    if KBUILD_AND_FIXDEP_61 in _definitions(text("scripts", "Kbuild.include")) and "cmd_and_fixdep" not in given:
+        args.append(KBUILD_AND_FIXDEP_LEAN)
+        applied.append("no_depfile_rm")
     return args, applied
 
 

@@ -88,9 +88,16 @@ options:
       - For a Linux kernel tree, spare the master what Kbuild runs per object that makes no object
         (measured on Linux 6.1 in pump mode, about a third of make's CPU), namely the shells make starts for
         Kbuild's empty commands (about five per object; only where C(scripts/Kbuild.include) has Linux
-        6.1's form, newer kernels start none), and C(scripts/check-local-export) (a shell, C(nm) and
-        C(awk) per object, a check that a source exports no static symbol, which changes no object). In
-        pump mode the include server also gets C(--no_force_dirs). The objects are the same; a source that
+        6.1's form, newer kernels start none), C(scripts/check-local-export) (a shell, C(nm) and
+        C(awk) per object, a check that a source exports no static symbol, which changes no object), and
+        Linux 6.1's C(rm) of the compiler's dependency file after C(fixdep) (a process per object; the
+        C(.*.o.d) files stay beside the objects, C(make clean) removes them). In
+        pump mode the include server also gets C(--no_force_dirs).
+      - With O(distcc) and O(compiler=gcc), Kbuild's host programs (C(modpost), C(relocs), kconfig's
+        C(conf)...) are compiled on the workers too, through a wrapper named C(gcc) first on make's
+        C(PATH) (in C(<chdir>/.distrant/host-cc)), so that the command lines Kbuild recorded stay the same.
+        They are counted apart (RV(ansible_facts.distcc_build.host_compiles)), not as objects. Not when
+        O(make_args) sets C(HOSTCC) or C(LLVM). The objects are the same; a source that
         includes C(dir/../x.h) with nothing else from C(dir) fails remotely without the directory files;
         distcc compiles it on the master and turns pump mode off for the rest of the build, as the facts say
         (C(discrepancy), RV(ansible_facts.distcc_build.pump_switched_off)).
@@ -506,12 +513,23 @@ ansible_facts:
           sample: /usr/local/lib/distrant-distcc/pump/bin/distcc
         kbuild_lean:
           description:
-            - What O(kbuild_lean) applied, empty without it. C(no_empty_shells) (Linux 6.1's Kbuild),
-              C(no_check_local_export), C(no_force_dirs) (pump mode).
+            - What O(kbuild_lean) applied, empty without it. C(no_empty_shells) and C(no_depfile_rm) (Linux
+              6.1's Kbuild), C(no_check_local_export), C(no_force_dirs) (pump mode), C(host_compiles) (with
+              O(distcc) and O(compiler=gcc)).
           type: list
           elements: str
           returned: always
-          sample: [no_empty_shells, no_check_local_export, no_force_dirs]
+          sample: [no_empty_shells, no_check_local_export, no_depfile_rm, no_force_dirs, host_compiles]
+        host_compiles:
+          description:
+            - With C(host_compiles) in RV(ansible_facts.distcc_build.kbuild_lean), the compiler runs of Kbuild's host
+              programs (fixdep, kconfig, modpost, relocs, sorttable...), which are not the tree's objects and are not
+              counted in RV(ansible_facts.distcc_build.objects); C(compiles) in all, C(remote) compiled on the
+              workers (a host program compiled and linked in one command runs on the master), C(jobs_per_host).
+              Null otherwise.
+          type: dict
+          returned: always
+          sample: {"compiles": 11, "remote": 6, "jobs_per_host": {"10.200.1.3": 6, "localhost": 5}}
 stdout_lines:
   description: The last lines of make's output.
   returned: always
@@ -538,6 +556,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     MAX_JOBS,
     HostsError,
     BUILD_SYSTEMS,
+    KBUILD_HOSTCC,
     MAKEFILES,
     TreeState,
     auto_jobs,
@@ -545,8 +564,10 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     detect_build_system,
     distributable,
     has_makefile,
+    host_compiler_wrapper,
     is_kernel_tree,
     kbuild_lean_args,
+    parse_client_log,
     parse_hosts,
     stranded,
     without_cpp,
@@ -963,6 +984,14 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
         if pump and "--no_force_dirs" not in options:
             options.append("--no_force_dirs")
             lean.append("no_force_dirs")
+    host_cc = None
+    given = {arg.split("=", 1)[0].strip() for arg in params["make_args"] if "=" in arg}
+    if params["kbuild_lean"] and params["distcc"] and params["compiler"] == KBUILD_HOSTCC \
+            and not given & {"HOSTCC", "LLVM"}:
+        # Kbuild's host programs (modpost, relocs, kconfig...) compiled on the workers too: a wrapper named gcc
+        # first on make's PATH, with the host compiles' own client log (they are not the tree's objects)
+        host_cc = dict(dir=state.path("host_cc"), log=state.path("host_client_log"))
+        lean.append("host_compiles")
     prepare = params["prepare"]
     if prepare is None:
         prepare = ["prepare"] if kernel else []
@@ -988,6 +1017,8 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     env.update(DISTCC_LOG=state.path("client_log"), DISTCC_HOSTS=hosts_text if params["distcc"] else "", LC_ALL="C")
     if account:
         env[CPU_LOG_ENV] = state.path("cpu_log")
+    if host_cc:
+        env["PATH"] = host_cc["dir"] + os.pathsep + env.get("PATH", os.environ.get("PATH", os.defpath))
     backoff = env["DISTCC_BACKOFF_PERIOD"]
     return dict(
         chdir=chdir, kernel=kernel, entries=entries, pump=pump, jobs=jobs, prepare=prepare, cmd=cmd,
@@ -996,7 +1027,7 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
         configure_needed=layout["configure_needed"], configured=layout["configured"],
         prepare_hosts=without_cpp(entries) if params["distcc"] else "", account=account,
         backoff_period=int(backoff) if backoff.isdigit() else params["backoff_period"],
-        include_server_options=options, kbuild_lean=lean,
+        include_server_options=options, kbuild_lean=lean, host_cc=host_cc,
     )
 
 
@@ -1040,6 +1071,19 @@ def _configure(module, params, p, state):
     return time.monotonic() - start
 
 
+def _write_host_cc(module, params, host_cc):
+    """The wrapper named like Kbuild's HOSTCC in its own directory (kbuild_lean), rewritten at every build."""
+    path = os.path.join(host_cc["dir"], KBUILD_HOSTCC)
+    try:
+        os.makedirs(host_cc["dir"], exist_ok=True)
+        with open(path + ".new", "w") as handle:
+            handle.write(host_compiler_wrapper(host_cc["dir"], params["client"], host_cc["log"]))
+        os.chmod(path + ".new", 0o755)
+        os.rename(path + ".new", path)
+    except OSError as exc:
+        module.fail_json(msg="cannot write %s: %s (is chdir writable by this user?)" % (path, exc))
+
+
 def run(module, params, p):
     """Lock the tree, clean it, configure it, make the prepare targets then the build (with the include
     server in pump mode) under the timeout, keeping the progress file current; returns what was measured."""
@@ -1049,19 +1093,23 @@ def run(module, params, p):
     except OSError as exc:
         module.fail_json(msg="cannot create %s: %s (is chdir writable by this user?)" % (state.dir, exc))
     lock = _lock(module, state.path("lock"))
-    for name in ("client_log", "progress", "cpu_log"):
+    for name in ("client_log", "progress", "cpu_log", "host_client_log"):
         if os.path.exists(state.path(name)):
             os.unlink(state.path(name))
     if p["account"]:  # before anything changes in the tree
         env = dict(os.environ, **p["env"])
         for name in [k for k in env if k.startswith("DISTCC_") or k == CPU_LOG_ENV]:
             del env[name]
+        if p["host_cc"]:  # the master's own gcc builds it, not the host compiles' wrapper
+            env["PATH"] = env["PATH"].split(os.pathsep, 1)[-1]
         try:
             build_account_program(p["account"], params["compiler"], env)
         except (AccountError, OSError) as exc:
             lock.close()
             module.fail_json(msg="cpu_breakdown: %s. Nothing was changed or built; build without cpu_breakdown, or "
                                  "give a compiler that makes programs for the master" % exc)
+    if p["host_cc"]:  # after the accounting program, which the master's own gcc builds
+        _write_host_cc(module, params, p["host_cc"])
     backoff_at_start = _clear_backoff(p["env"], p["entries"], p["backoff_period"]) if params["distcc"] else []
     if params["clean"] != "none":
         _clean(module, params, p)
@@ -1119,6 +1167,10 @@ def run(module, params, p):
         with open(state.path("include_server_log"), "w") as handle:
             handle.write(measured["pump_messages"])
     measured["counts"] = progress.final()
+    if p["host_cc"]:
+        counts = parse_client_log(_read(p["host_cc"]["log"]))
+        measured["host_compiles"] = dict(compiles=counts["objects"], remote=counts["remote_objects"],
+                                         jobs_per_host=counts["jobs_per_host"])
     if p["account"]:
         counts = measured["counts"]
         measured["cpu_breakdown"] = breakdown(
@@ -1176,6 +1228,7 @@ def facts(params, p, measured, make_value):
         client_log=p["state"].path("client_log"),
         cpu_breakdown=measured.get("cpu_breakdown"),
         kbuild_lean=p["kbuild_lean"],
+        host_compiles=measured.get("host_compiles"),
         client=params["client"] if params["distcc"] else None,
         make_log=p["state"].path("make_log"),
     )

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import KBUILD_CMD_LEAN, MAX_JOBS, TreeState
+from ansible_collections.distrant.distcc.plugins.module_utils._build import (
+    KBUILD_CMD_LEAN,
+    MAX_JOBS,
+    TreeState,
+    host_compiler_wrapper,
+)
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import PumpError
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
 
@@ -229,7 +235,11 @@ def test_make_args_may_not_set_the_compiler_words(kernel):
 # The lines kbuild_lean looks for, as Linux 6.1 has them (scripts/Kbuild.include, scripts/Makefile.build),
 # and Kbuild.include's `cmd` from Linux 6.3 on (empty commands run nothing there already).
 KBUILD_INCLUDE_61 = ("# printing commands\n"
-                     "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1))\n")
+                     "cmd = @set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1))\n"
+                     "cmd_and_fixdep =" + " " * 61 + "\\\n"
+                     "\t$(cmd);" + " " * 62 + "\\\n"
+                     "\tscripts/basic/fixdep $(depfile) $@ '$(make-cmd)' > $(dot-target).cmd;\\\n"
+                     "\trm -f $(depfile)\n")
 KBUILD_INCLUDE_63 = ("# print and execute commands\n"
                      "cmd = @$(if $(cmd_$(1)),set -e; $($(quiet)log_print) $(delete-on-interrupt) $(cmd_$(1)),:)\n")
 MAKEFILE_BUILD_61 = ("cmd_check_local_export = $(srctree)/scripts/check-local-export $@\n\n"
@@ -247,25 +257,63 @@ def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
     p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True, target="kernel/"),
                     pump_installed=pump_ok)
     lean = ["cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)),:)",
-            "cmd_check_local_export="]
+            "cmd_check_local_export=",
+            "cmd_and_fixdep=$(cmd); scripts/basic/fixdep $(depfile) $@ '$(make-cmd)' > $(dot-target).cmd"]
     assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["kernel/"]
     assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
     assert p["include_server_options"] == ["--no_force_dirs"]
-    assert p["kbuild_lean"] == ["no_empty_shells", "no_check_local_export", "no_force_dirs"]
+    assert p["kbuild_lean"] == ["no_empty_shells", "no_check_local_export", "no_depfile_rm", "no_force_dirs",
+                                "host_compiles"]
+    # the host compiles: a wrapper named gcc, first on make's PATH, with a client log of its own
+    host_cc = str(kernel61 / ".distrant" / "host-cc")
+    assert p["host_cc"] == {"dir": host_cc, "log": str(kernel61 / ".distrant" / "host-client.log")}
+    assert p["env"]["PATH"].split(os.pathsep)[0] == host_cc
+
+
+@pytest.mark.parametrize("change", [dict(make_args=["HOSTCC=clang"]), dict(make_args=["LLVM=1"]),
+                                    dict(compiler="clang"), dict(distcc=False)])
+def test_host_compiles_stay_with_a_host_compiler_of_the_callers_or_without_distcc(kernel61, change):
+    p = module.plan(dict(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), **change),
+                    pump_installed=pump_ok, host_cpus=lambda: 2)
+    assert "host_compiles" not in p["kbuild_lean"] and p["host_cc"] is None and "PATH" not in p["env"]
+
+
+def test_the_host_compiler_wrapper_runs_the_client_with_gcc_and_its_own_log(tmp_path):
+    """The wrapper's shell text, run: the client gets gcc and the arguments, PATH without the wrapper's directory
+    (so that the client's own compiler lookup finds the real gcc), and the host compiles' log; paths with blanks."""
+    wrapper_dir = tmp_path / "a tree" / ".distrant" / "host-cc"
+    wrapper_dir.mkdir(parents=True)
+    client = tmp_path / "my bin" / "distcc"
+    client.parent.mkdir()
+    client.write_text('#!/bin/sh\nprintf "%s|" "$@"; printf "\\n%s\\n%s\\n" "$PATH" "$DISTCC_LOG"\n')
+    client.chmod(0o755)
+    log = str(tmp_path / "a tree" / ".distrant" / "host-client.log")
+    wrapper = wrapper_dir / "gcc"
+    wrapper.write_text(host_compiler_wrapper(str(wrapper_dir), str(client), log))
+    wrapper.chmod(0o755)
+    env = dict(os.environ, PATH="%s:/usr/bin:/bin" % wrapper_dir)
+    out = subprocess.run(["gcc", "-c", "-o", "a b.o", "a b.c"], env=env, check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    assert out == ["gcc|-c|-o|a b.o|a b.c|", "/usr/bin:/bin", log]
 
 
 def test_kbuild_lean_leaves_what_the_caller_set_and_what_a_newer_kbuild_does_itself(kernel):
     (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_63)
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True,
                            include_server_options=["--no_force_dirs"]), pump_installed=pump_ok)
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == []
+    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == ["host_compiles"]
     assert p["include_server_options"] == ["--no_force_dirs"]
     (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_61)
     (kernel / "scripts" / "Makefile.build").write_text(MAKEFILE_BUILD_61)
     p = module.plan(params(kernel, hosts="10.200.1.3/4,lzo", kbuild_lean=True, make_args=["cmd_check_local_export=:"]),
                     pump_installed=pump_ok)
-    assert p["cmd"][-2:] == ["cmd_check_local_export=:", KBUILD_CMD_LEAN]
-    assert p["kbuild_lean"] == ["no_empty_shells"] and p["include_server_options"] == []  # plain mode
+    assert p["cmd"][-3:-1] == ["cmd_check_local_export=:", KBUILD_CMD_LEAN]
+    assert p["kbuild_lean"] == ["no_empty_shells", "no_depfile_rm", "host_compiles"]
+    assert p["include_server_options"] == []  # plain mode
+    p = module.plan(params(kernel, hosts="10.200.1.3/4,lzo", kbuild_lean=True, make_args=["cmd_and_fixdep=$(cmd)"]),
+                    pump_installed=pump_ok)
+    assert "no_depfile_rm" not in p["kbuild_lean"] and [a for a in p["cmd"] if a.startswith("cmd_and_fixdep")] == [
+        "cmd_and_fixdep=$(cmd)"]
 
 
 def test_kbuild_lean_is_for_kernel_trees(tree):
