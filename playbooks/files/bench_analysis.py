@@ -9,6 +9,8 @@ from __future__ import annotations
 import statistics
 
 MODEL_WORKERS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
+# How busy the model must keep the master for it to count as the limit of the build
+MASTER_SATURATED = 0.95
 
 
 def median(values):
@@ -122,8 +124,9 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
     prepare = measured["prepare"] or 0.0
     if not measured["cpu_master"] or not measured["cpu_workers"] or not objects:
         return None
-    # the prepare phase keeps the master busy on its own (it is make and gcc on the master)
-    c_m = max(measured["cpu_master"] - prepare * master_cpus, 0.01 * measured["cpu_master"]) / objects
+    # the prepare phase keeps the master busy on its own: Kbuild's preparation is mostly one process at a time,
+    # so it uses one CPU of a bigger master (all of a smaller one)
+    c_m = max(measured["cpu_master"] - prepare * min(master_cpus, 1.0), 0.01 * measured["cpu_master"]) / objects
     c_w = measured["cpu_workers"] / objects
     slots = max(1, int(round(int(measured["jobs"]) / float(workers_measured))))
     fixed = c_m * max(0.0, 1 - 1 / master_cpus) + c_w * max(0.0, 1 - 1 / worker_cpus)
@@ -156,6 +159,8 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
                        "master_busy": round(min(1.0, x * c_m / master_cpus), 2),
                        "workers_busy": round(min(1.0, x * c_w / (k * worker_cpus)), 2)})
     floor = max(prepare + objects * c_m / master_cpus + offset, 0.1)
+    # the first number of workers with which the model keeps the master (nearly) always busy
+    saturated = next((p["workers"] for p in points if p["master_busy"] >= MASTER_SATURATED), None)
     return {
         "master_cpu_seconds": round(measured["cpu_master"], 1),
         "worker_cpu_seconds": round(measured["cpu_workers"], 1),
@@ -167,6 +172,7 @@ def model(local, measured, master_cpus, worker_cpus, workers_measured):
         "latency_ms_per_object": round(1000 * latency, 1),
         "offset_seconds": round(offset, 1),
         "master_bound_from_workers": round(c_w * master_cpus / (c_m * worker_cpus), 1),
+        "master_saturated_from_workers": saturated,
         "max_speedup": round(local / floor, 2) if local else None,
         "points": points,
     }
@@ -197,9 +203,11 @@ def setups_of(raw, master_cpus, worker_cpus):
 
 
 def calibration(setups, pump, master, names):
-    """The mode's workers-only setup (no localhost, every worker): plain, and auto on a 1+4 lab."""
-    setup = next((s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
-                  and not s["cpu_breakdown"] and "localhost" not in s["hosts"] and not s["all_refused"]), None)
+    """The mode's workers-only setup (no localhost, every worker): plain, and auto (the collection's policy,
+    before any other pump-mode setup such as auto-2x) on a 1+4 lab."""
+    candidates = [s for s in setups if s["hosts"] and s["pump"] == pump and not s["scaling"]
+                  and not s["cpu_breakdown"] and "localhost" not in s["hosts"] and not s["all_refused"]]
+    setup = next((s for s in candidates if s["name"] == "auto"), candidates[0] if candidates else None)
     if not setup:
         return None, None
     cpu = setup["cpu_seconds_median"]

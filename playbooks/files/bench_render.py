@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench_analysis import MODEL_WORKERS
+from bench_analysis import MASTER_SATURATED, MODEL_WORKERS
 
 
 def _what(report):
@@ -139,12 +139,15 @@ def _workers_table(pump, checks):
     measured = {}
     for c in checks:
         measured.setdefault(c["workers"], c)
-    limit = pump["master_bound_from_workers"]
+    saturated = pump.get("master_saturated_from_workers")
+    limit = ("With %d worker%s the model keeps the master %d%% busy or more: from there more workers buy little "
+             "until its cost per object falls." % (saturated, "s" if saturated > 1 else "", 100 * MASTER_SATURATED)
+             if saturated else "Up to %d workers the model never keeps the master %d%% busy: the workers are the "
+             "limit." % (max(p["workers"] for p in pump["points"]), 100 * MASTER_SATURATED))
     lines = ["", "## How many workers for this master", "",
              "The pump model above, for this master and workers of this size; measured = a row of this run "
-             "(`auto` or `pump-<k>w`). From %.1f workers on the master is the limit: more workers buy nothing "
-             "until its cost per object falls. Workers less than fully busy below that wait for the master's part of "
-             "each compile: more compiles in flight (slots) would feed them." % limit, "",
+             "(`auto` or `pump-<k>w`). %s Workers less than fully busy wait for the master's part of each compile "
+             "(or for their slots to fill): more compiles in flight would feed them." % limit, "",
              "| workers | model: wall | model: speedup | master busy | workers busy | measured |",
              "|---|---|---|---|---|---|"]
     for p in pump["points"]:

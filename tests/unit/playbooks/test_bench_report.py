@@ -262,3 +262,34 @@ def test_the_model_on_the_recorded_three_worker_lab(tmp_path):
     busy = {p["workers"]: p["master_busy"] for p in data["model"]["pump"]["points"]}
     assert busy[1] < busy[2] < busy[3] and busy[64] > 0.98
     assert "## How many workers for this master" in text
+
+
+def test_the_master_counts_as_the_limit_where_the_model_keeps_it_busy(tmp_path):
+    with open(os.path.join(HERE, "fixtures", "benchmark-raw-3-workers.json")) as handle:
+        raw = json.load(handle)
+    data, text = run_report(tmp_path, raw)
+    pump = data["model"]["pump"]
+    first = pump["master_saturated_from_workers"]
+    busy = {p["workers"]: p["master_busy"] for p in pump["points"]}
+    assert busy[first] >= 0.95 and all(busy[k] < 0.95 for k in busy if k < first)
+    assert "With %d workers the model keeps the master 95%% busy or more" % first in text
+
+
+def test_a_big_master_counts_one_cpu_for_its_serial_prepare_phase():
+    analysis = _analysis()
+    measured = {"name": "auto", "wall": 60.0, "cpu_master": 40.0, "cpu_workers": 300.0, "objects": 451,
+                "prepare": 10.0, "jobs": 32}
+    found = analysis.model(400.0, measured, 8.0, 8.0, 2)
+    assert found["master_ms_per_object"] == pytest.approx(1000 * (40.0 - 10.0) / 451, abs=0.1)
+
+
+def test_the_collections_own_setup_calibrates_the_pump_model():
+    analysis = _analysis()
+    base = {"hosts": "10.200.1.3/8,cpp,lzo", "pump": True, "scaling": False, "cpu_breakdown": False,
+            "all_refused": False, "wall_median_seconds": 120.0, "cpu_seconds_median": {"m": 30.0, "w": 140.0},
+            "objects": 451, "prepare_median_seconds": 10.0, "jobs": 8, "workers_used": 1}
+    setups = [dict(base, name="auto-2x", hosts="10.200.1.3/4,cpp,lzo", jobs=4), dict(base, name="auto")]
+    point, workers = analysis.calibration(setups, True, "m", ["w"])
+    assert point["name"] == "auto" and point["jobs"] == 8 and workers == 1
+    point, _workers = analysis.calibration(setups[:1], True, "m", ["w"])
+    assert point["name"] == "auto-2x"
