@@ -14,7 +14,6 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     cluster_network,
     compiler_check,
     effective_cpus,
-    flag,
     host_list,
     worker_jobs,
 )
@@ -110,10 +109,10 @@ def distcc_effective_cpus(vcpus, cgroup_cpu_text=None):
         raise AnsibleFilterError("distcc_effective_cpus: %s" % exc)
 
 
-def distcc_worker_jobs(cpus, pump=False):
-    """A worker's /LIMIT for its effective CPUs, plain or pump mode (plugin_utils._policy)."""
+def distcc_worker_jobs(cpus):
+    """Jobs a worker's distccd accepts (and its /LIMIT) for its effective CPUs (plugin_utils._policy)."""
     try:
-        return worker_jobs(effective_cpus(cpus), flag("pump", pump))
+        return worker_jobs(effective_cpus(cpus))
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_worker_jobs: %s" % exc)
 

@@ -2,8 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Sizing policy of a distcc farm, on the controller (the filter plugins use it).
 
-distcc's manual: run about twice as many jobs as there are remote CPUs (in pump mode this
-collection runs four times as many: PUMP_JOBS_PER_CPU), and leave
+distcc's manual: run about twice as many jobs as there are remote CPUs, and leave
 localhost out of DISTCC_HOSTS when the master has less than a fifth of the cluster's CPU
 (make, the client and the preprocessor already keep it busy). Measured in this project's
 lab, a master with exactly a fifth (the 1+4 CPU topology) is also faster without
@@ -28,13 +27,6 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_
 
 # More CPUs than any machine has (Linux's default NR_CPUS is 8192; jobs are capped at MAX_JOBS).
 MAX_CPUS = 4096
-
-# Compiles in flight per worker CPU. Plain mode: distcc's manual. Pump mode: a compile holds its
-# worker's slot while the master's include server and client do their part of it (and the
-# connection is made), so twice the CPUs left the worker idle part of the time: measured on the
-# 1+4 lab (see the README's benchmark), the scaling model's mean value analysis says the same.
-PLAIN_JOBS_PER_CPU = 2
-PUMP_JOBS_PER_CPU = 4
 
 # Master CPU share of the cluster under which localhost is left out of DISTCC_HOSTS.
 LOCALHOST_MIN_SHARE = 0.2
@@ -62,11 +54,9 @@ def effective_cpus(vcpus, quota_cpus=None):
     return min(cpus, quota) if quota > 0 else cpus
 
 
-def worker_jobs(cpus, pump=False):
-    """A worker's /LIMIT for its CPUs (rounded up): twice them, at least 2 (distcc's manual); in pump mode four
-    times, at least 4 (PUMP_JOBS_PER_CPU). distccd accepts the pump-mode number, enough for either mode."""
-    per_cpu = PUMP_JOBS_PER_CPU if pump else PLAIN_JOBS_PER_CPU
-    return max(per_cpu, per_cpu * int(math.ceil(float(cpus) - 1e-9)))
+def worker_jobs(cpus):
+    """Jobs a worker's distccd accepts (and its /LIMIT): twice its CPUs, at least 2."""
+    return max(2, 2 * int(math.ceil(float(cpus) - 1e-9)))
 
 
 def flag(name, value, allow_auto=False):
@@ -144,7 +134,7 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
             raise PolicyError("worker %s cpus: %s" % (address, exc))
         jobs = worker.get("jobs")
         if jobs in (None, "", "auto"):
-            jobs = worker_jobs(cpus, pump)
+            jobs = worker_jobs(cpus)
             if jobs > MAX_JOBS:
                 raise PolicyError("worker %s: %s CPUs make %d jobs, more than make can run (%d); give it explicit, "
                                   "smaller jobs" % (address, worker.get("cpus"), jobs, MAX_JOBS))

@@ -96,9 +96,6 @@ def test_host_list_filter_wraps_errors():
 @pytest.mark.parametrize("cpus, expected", [(1.6, 4), (2, 4), (0.4, 2), ("1.6", 4)])
 def test_worker_jobs_filter(cpus, expected):
     assert distcc_worker_jobs(cpus) == expected
-    # pump as YAML, -e or an inventory gives it
-    assert distcc_worker_jobs(cpus, pump=True) == distcc_worker_jobs(cpus, pump="true") == 2 * expected
-    assert distcc_worker_jobs(cpus, pump="false") == expected
 
 
 def test_worker_jobs_filter_rejects():

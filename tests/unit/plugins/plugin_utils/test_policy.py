@@ -39,15 +39,13 @@ def test_one_make_jobs_rule_for_the_policy_and_the_build_module():
     # the policy's make -j and distcc_build's auto jobs for the same host list agree
     farm = host_list([{"address": "10.200.1.3", "cpus": 2}, {"address": "10.200.1.4", "cpus": 1.6}], 0.4, pump=True)
     entries = [{"limit": int(h.split("/")[1].split(",")[0])} for h in farm["hosts"]]
-    assert farm["make_jobs"] == auto_jobs(entries) == 16
+    assert farm["make_jobs"] == auto_jobs(entries) == 8
     assert make_jobs([]) == 1 and make_jobs([MAX_JOBS]) == MAX_JOBS
 
 
 @pytest.mark.parametrize("cpus, expected", [(0.4, 2), (1, 2), (1.6, 4), (4, 8), (64, 128)])
 def test_worker_jobs(cpus, expected):
     assert worker_jobs(cpus) == expected
-    # pump mode: a compile holds its slot while the master does its part, so twice as many in flight
-    assert worker_jobs(cpus, pump=True) == 2 * expected
 
 
 CASES = [
@@ -82,22 +80,18 @@ def test_host_list(name, workers, master, lzo, localhost, hosts, jobs, local):
 
 
 PUMP_CASES = [
-    # pump mode on the lab's quotas: the worker preprocesses and compiles, the master ships headers;
-    # four compiles in flight per worker CPU
+    # pump mode on the lab's quotas: the worker preprocesses and compiles, the master ships headers
     ("pump lab 0.4+1.6", [{"address": "10.200.1.3", "cpus": 1.6}], 0.4, "auto",
-     "10.200.1.3/8,cpp,lzo", 8),
+     "10.200.1.3/4,cpp,lzo", 4),
     # the seed's 1+4 in pump mode
     ("pump seed 1+4", [{"address": "10.200.1.3", "cpus": 4}], 1, "auto",
-     "10.200.1.3/16,cpp,lzo", 16),
+     "10.200.1.3/8,cpp,lzo", 8),
     # equal hosts: the master has a third of the CPU, so it compiles too
     ("pump equal 2+2", [{"address": "10.0.0.3", "cpus": 2}], 2, "auto",
-     "localhost/2 10.0.0.3/8,cpp,lzo", 10),
+     "localhost/2 10.0.0.3/4,cpp,lzo", 6),
     # localhost can be forced
     ("pump forced localhost", [{"address": "10.200.1.3", "cpus": 4}], 1, True,
-     "localhost/1 10.200.1.3/16,cpp,lzo", 17),
-    # a worker's explicit jobs are its LIMIT in pump mode too
-    ("pump explicit", [{"address": "10.200.1.3", "cpus": 4, "jobs": 5}], 1, "auto",
-     "10.200.1.3/5,cpp,lzo", 5),
+     "localhost/1 10.200.1.3/8,cpp,lzo", 9),
     # nothing to pump to: local only
     ("pump no workers", [], 2, "auto", "localhost/2", 2),
 ]
@@ -117,7 +111,7 @@ def test_host_list_pump(name, workers, master, localhost, hosts, jobs):
         # -e distcc_master_lzo=false arrives as a string: it must mean false, not Python's truthy "false"
         ({"lzo": "false"}, "10.0.0.3/2"),
         ({"lzo": "true"}, "10.0.0.3/2,lzo"),
-        ({"lzo": "no", "pump": "yes"}, "10.0.0.3/4,cpp,lzo"),
+        ({"lzo": "no", "pump": "yes"}, "10.0.0.3/2,cpp,lzo"),
         ({"pump": "False"}, "10.0.0.3/2"),
         ({"localhost": "false"}, "10.0.0.3/2"),
         ({"localhost": "true"}, "localhost/1 10.0.0.3/2"),
