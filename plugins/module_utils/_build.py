@@ -176,10 +176,20 @@ def host_compiler_wrapper(directory, client, log):
     """The shell script that stands for Kbuild's HOSTCC (``gcc``) first on make's PATH (distcc_build's
     kbuild_lean): it takes its own directory off PATH and runs ``<client> gcc`` with the host programs'
     own DISTCC_LOG, so that their compiles go to the workers without changing the command lines Kbuild
-    recorded for them (a changed HOSTCC would rebuild fixdep and kconfig) and without counting as objects."""
-    return ('#!/bin/sh\n# distcc_build (kbuild_lean): Kbuild\'s host compiles through distcc\n'
-            'PATH="${PATH#%s}" DISTCC_LOG=%s exec %s %s "$@"\n'
-            % (shlex.quote(directory + os.pathsep), shlex.quote(log), shlex.quote(client), KBUILD_HOSTCC))
+    recorded for them (a changed HOSTCC would rebuild fixdep and kconfig) and without counting as objects.
+    Run by distcc itself (its safeguard variable set: the compiler or preprocessor a client runs on the
+    master, found on PATH where the client does not rewrite gcc to its full name), it runs the real gcc."""
+    return (
+        '#!/bin/sh\n'
+        '# distcc_build (kbuild_lean): Kbuild\'s host compiles through distcc\n'
+        'own=%s\n'
+        'set -f; IFS=:; kept=\n'
+        'for dir in $PATH; do [ "$dir" = "$own" ] || kept="${kept:+$kept:}$dir"; done\n'
+        'unset IFS; set +f\n'
+        'PATH=$kept; export PATH\n'
+        'if [ -n "${_DISTCC_SAFEGUARD-}" ]; then exec %s "$@"; fi\n'
+        'DISTCC_LOG=%s exec %s %s "$@"\n'
+        % (shlex.quote(directory), KBUILD_HOSTCC, shlex.quote(log), shlex.quote(client), KBUILD_HOSTCC))
 
 
 def kbuild_lean_args(path, make_args=()):

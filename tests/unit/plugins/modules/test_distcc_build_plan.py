@@ -292,9 +292,32 @@ def test_the_host_compiler_wrapper_runs_the_client_with_gcc_and_its_own_log(tmp_
     wrapper.write_text(host_compiler_wrapper(str(wrapper_dir), str(client), log))
     wrapper.chmod(0o755)
     env = dict(os.environ, PATH="%s:/usr/bin:/bin" % wrapper_dir)
+    env.pop("_DISTCC_SAFEGUARD", None)
     out = subprocess.run(["gcc", "-c", "-o", "a b.o", "a b.c"], env=env, check=True, capture_output=True,
                          text=True).stdout.splitlines()
     assert out == ["gcc|-c|-o|a b.o|a b.c|", "/usr/bin:/bin", log]
+    # wherever its directory is on PATH (something put another first), it is taken off
+    env["PATH"] = "/usr/bin:%s:/bin" % wrapper_dir
+    out = subprocess.run([str(wrapper), "-c", "x.c"], env=env, check=True, capture_output=True, text=True).stdout
+    assert out.splitlines() == ["gcc|-c|x.c|", "/usr/bin:/bin", log]
+
+
+def test_the_host_compiler_wrapper_run_by_distcc_itself_runs_the_real_compiler(tmp_path):
+    """A client that runs gcc on the master by that name (no rewrite to x86_64-linux-gnu-gcc) finds the wrapper
+    first on make's PATH: with distcc's safeguard variable set, the wrapper runs the next gcc on PATH, never the
+    client again (which would stop as a recursion and fail the compile)."""
+    wrapper_dir = tmp_path / "host-cc"
+    wrapper_dir.mkdir()
+    real = tmp_path / "bin"
+    real.mkdir()
+    (real / "gcc").write_text('#!/bin/sh\necho "real gcc $*"\n')
+    (real / "gcc").chmod(0o755)
+    wrapper = wrapper_dir / "gcc"
+    wrapper.write_text(host_compiler_wrapper(str(wrapper_dir), str(tmp_path / "no-client"), str(tmp_path / "log")))
+    wrapper.chmod(0o755)
+    env = dict(os.environ, PATH="%s:%s:/usr/bin:/bin" % (wrapper_dir, real), _DISTCC_SAFEGUARD="1")
+    out = subprocess.run(["gcc", "-E", "x.c"], env=env, check=True, capture_output=True, text=True).stdout
+    assert out == "real gcc -E x.c\n"
 
 
 def test_kbuild_lean_leaves_what_the_caller_set_and_what_a_newer_kbuild_does_itself(kernel):
