@@ -92,15 +92,18 @@ options:
         C(awk) per object, a check that a source exports no static symbol, which changes no object), and
         Linux 6.1's C(rm) of the compiler's dependency file after C(fixdep) (a process per object; the
         C(.*.o.d) files stay beside the objects, C(make clean) removes them). In
-        pump mode the include server also gets C(--no_force_dirs).
-      - With O(distcc) and O(compiler=gcc), Kbuild's host programs (C(modpost), C(relocs), kconfig's
-        C(conf)...) are compiled on the workers too, through a wrapper named C(gcc) first on make's
-        C(PATH) (in C(<chdir>/.distrant/host-cc)), so that the command lines Kbuild recorded stay the same.
-        They are counted apart (RV(ansible_facts.distcc_build.host_compiles)), not as objects. Not when
-        O(make_args) sets C(HOSTCC) or C(LLVM). The objects are the same; a source that
+        pump mode the include server also gets C(--no_force_dirs). The objects are the same; a source that
         includes C(dir/../x.h) with nothing else from C(dir) fails remotely without the directory files;
         distcc compiles it on the master and turns pump mode off for the rest of the build, as the facts say
         (C(discrepancy), RV(ansible_facts.distcc_build.pump_switched_off)).
+      - With O(distcc) and O(compiler=gcc), Kbuild's host programs (C(modpost), C(relocs), kconfig's
+        C(conf)...) are compiled on the workers too, through a wrapper named C(gcc) first on make's
+        C(PATH) (in C(<chdir>/.distrant/host-cc)), so that the command lines Kbuild recorded stay the same.
+        Every bare C(gcc) that make runs goes through it (also C(tools/)'s builds, such as objtool's, and
+        C($(HOSTCC)) probes); a compile and link in one command, or anything but a C(-c) compile, runs on
+        the master as before. They are counted apart (RV(ansible_facts.distcc_build.host_compiles)), not as
+        objects. Not when O(make_args) sets C(HOSTCC) or C(LLVM), or O(env) or the environment sets
+        C(LLVM).
       - What was applied is in the facts (RV(ansible_facts.distcc_build.kbuild_lean)). A variable set in
         O(make_args) or an option in O(include_server_options) is left as given.
       - Only for kernel trees. Leave it off to keep the check of C(check-local-export), e.g. while you change
@@ -985,12 +988,13 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
             options.append("--no_force_dirs")
             lean.append("no_force_dirs")
     host_cc = None
-    given = {arg.split("=", 1)[0].strip() for arg in params["make_args"] if "=" in arg}
+    given = {arg.split("=", 1)[0].strip().rstrip(":+?!").strip() for arg in params["make_args"] if "=" in arg}
+    llvm = params["env"].get("LLVM", os.environ.get("LLVM", ""))
     if params["kbuild_lean"] and params["distcc"] and params["compiler"] == KBUILD_HOSTCC \
-            and not given & {"HOSTCC", "LLVM"}:
+            and not given & {"HOSTCC", "LLVM"} and not str(llvm).strip():
         # Kbuild's host programs (modpost, relocs, kconfig...) compiled on the workers too: a wrapper named gcc
         # first on make's PATH, with the host compiles' own client log (they are not the tree's objects)
-        host_cc = dict(dir=state.path("host_cc"), log=state.path("host_client_log"))
+        host_cc = dict(dir=os.path.abspath(state.path("host_cc")), log=os.path.abspath(state.path("host_client_log")))
         lean.append("host_compiles")
     prepare = params["prepare"]
     if prepare is None:
@@ -1071,7 +1075,7 @@ def _configure(module, params, p, state):
     return time.monotonic() - start
 
 
-def _write_host_cc(module, params, host_cc):
+def _write_host_cc(module, params, host_cc, lock):
     """The wrapper named like Kbuild's HOSTCC in its own directory (kbuild_lean), rewritten at every build."""
     path = os.path.join(host_cc["dir"], KBUILD_HOSTCC)
     try:
@@ -1081,6 +1085,7 @@ def _write_host_cc(module, params, host_cc):
         os.chmod(path + ".new", 0o755)
         os.rename(path + ".new", path)
     except OSError as exc:
+        lock.close()
         module.fail_json(msg="cannot write %s: %s (is chdir writable by this user?)" % (path, exc))
 
 
@@ -1101,7 +1106,7 @@ def run(module, params, p):
         for name in [k for k in env if k.startswith("DISTCC_") or k == CPU_LOG_ENV]:
             del env[name]
         if p["host_cc"]:  # the master's own gcc builds it, not the host compiles' wrapper
-            env["PATH"] = env["PATH"].split(os.pathsep, 1)[-1]
+            env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep) if d != p["host_cc"]["dir"])
         try:
             build_account_program(p["account"], params["compiler"], env)
         except (AccountError, OSError) as exc:
@@ -1109,7 +1114,7 @@ def run(module, params, p):
             module.fail_json(msg="cpu_breakdown: %s. Nothing was changed or built; build without cpu_breakdown, or "
                                  "give a compiler that makes programs for the master" % exc)
     if p["host_cc"]:  # after the accounting program, which the master's own gcc builds
-        _write_host_cc(module, params, p["host_cc"])
+        _write_host_cc(module, params, p["host_cc"], lock)
     backoff_at_start = _clear_backoff(p["env"], p["entries"], p["backoff_period"]) if params["distcc"] else []
     if params["clean"] != "none":
         _clean(module, params, p)
@@ -1250,7 +1255,9 @@ def main():
         result.update(changed=True, msg="would run %s in %s with DISTCC_HOSTS=%r%s"
                       % (", then ".join(steps), p["build_dir"], p["env"]["DISTCC_HOSTS"], " in pump mode" if p["pump"] else "")
                       + (", the master's CPU measured by %s (built first when missing)" % p["account"]
-                         if p["account"] else ""))
+                         if p["account"] else "")
+                      + (", Kbuild's host compiles through %s/gcc (written first, first on make's PATH)"
+                         % p["host_cc"]["dir"] if p["host_cc"] else ""))
         module.exit_json(**result)
 
     measured = run(module, params, p)

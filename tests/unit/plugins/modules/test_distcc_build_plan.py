@@ -270,7 +270,21 @@ def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
     assert p["env"]["PATH"].split(os.pathsep)[0] == host_cc
 
 
+def test_host_compiles_with_a_relative_tree_put_an_absolute_directory_on_path(kernel61, monkeypatch):
+    monkeypatch.chdir(kernel61.parent)
+    p = module.plan(params(kernel61.name, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), pump_installed=pump_ok)
+    assert p["host_cc"]["dir"] == str(kernel61 / ".distrant" / "host-cc")
+    assert p["env"]["PATH"].split(os.pathsep)[0] == p["host_cc"]["dir"]
+
+
+def test_host_compiles_stay_on_the_master_with_llvm_in_the_environment(kernel61, monkeypatch):
+    monkeypatch.setenv("LLVM", "1")
+    p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), pump_installed=pump_ok)
+    assert p["host_cc"] is None and "host_compiles" not in p["kbuild_lean"]
+
+
 @pytest.mark.parametrize("change", [dict(make_args=["HOSTCC=clang"]), dict(make_args=["LLVM=1"]),
+                                    dict(make_args=["HOSTCC:=clang"]), dict(env={"LLVM": "1"}),
                                     dict(compiler="clang"), dict(distcc=False)])
 def test_host_compiles_stay_with_a_host_compiler_of_the_callers_or_without_distcc(kernel61, change):
     p = module.plan(dict(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), **change),
