@@ -192,12 +192,18 @@ def host_compiler_wrapper(directory, client, log):
         % (shlex.quote(directory), KBUILD_HOSTCC, shlex.quote(log), shlex.quote(client), KBUILD_HOSTCC))
 
 
+def make_variables(make_args):
+    """The names of the variables make's arguments assign (NAME=, NAME:=, NAME+=, NAME?=, NAME!=)."""
+    return {arg.split("=", 1)[0].strip().rstrip(":+?!").strip() for arg in make_args if "=" in arg}
+
+
 def kbuild_lean_args(path, make_args=()):
     """The make arguments that spare the master Kbuild's per-object work that makes no object, for the
     kernel tree at path, and the names of what they do: ``no_empty_shells`` (only where
     scripts/Kbuild.include has Linux 6.1's form of ``cmd``) and ``no_check_local_export`` (where
     scripts/Makefile.build runs scripts/check-local-export, a check of the source's exports: a shell,
-    nm and awk per object). A variable the caller sets in make_args itself is left to the caller."""
+    nm and awk per object) and ``no_depfile_rm`` (where scripts/Kbuild.include has Linux 6.1's form of
+    ``cmd_and_fixdep``). A variable the caller sets in make_args itself is left to the caller."""
     def text(*names):
         try:
             with open(os.path.join(path, *names)) as handle:
@@ -205,7 +211,7 @@ def kbuild_lean_args(path, make_args=()):
         except (IOError, OSError):
             return ""
 
-    given = {arg.split("=", 1)[0].strip() for arg in make_args if "=" in arg}
+    given = make_variables(make_args)
     args, applied = [], []
     lines = {line.strip() for line in text("scripts", "Kbuild.include").splitlines()}
     if KBUILD_CMD_61 in lines and "cmd" not in given:

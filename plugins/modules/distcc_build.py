@@ -570,6 +570,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     host_compiler_wrapper,
     is_kernel_tree,
     kbuild_lean_args,
+    make_variables,
     parse_client_log,
     parse_hosts,
     stranded,
@@ -979,7 +980,7 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
                         % (client, "" if "/" not in client else " (no such executable file)"))
     jobs = _jobs(params, entries, host_cpus)
     kernel = layout["kernel"]
-    lean_args, lean = [], []
+    lean_args, lean, host_cc = [], [], None
     if params["kbuild_lean"]:
         if not kernel:
             raise PlanError("kbuild_lean is for Linux kernel trees (Kbuild), and %s is not one; drop it" % chdir)
@@ -987,15 +988,14 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
         if pump and "--no_force_dirs" not in options:
             options.append("--no_force_dirs")
             lean.append("no_force_dirs")
-    host_cc = None
-    given = {arg.split("=", 1)[0].strip().rstrip(":+?!").strip() for arg in params["make_args"] if "=" in arg}
-    llvm = params["env"].get("LLVM", os.environ.get("LLVM", ""))
-    if params["kbuild_lean"] and params["distcc"] and params["compiler"] == KBUILD_HOSTCC \
-            and not given & {"HOSTCC", "LLVM"} and not str(llvm).strip():
-        # Kbuild's host programs (modpost, relocs, kconfig...) compiled on the workers too: a wrapper named gcc
-        # first on make's PATH, with the host compiles' own client log (they are not the tree's objects)
-        host_cc = dict(dir=os.path.abspath(state.path("host_cc")), log=os.path.abspath(state.path("host_client_log")))
-        lean.append("host_compiles")
+        llvm = params["env"].get("LLVM", os.environ.get("LLVM", ""))
+        if params["distcc"] and params["compiler"] == KBUILD_HOSTCC and not str(llvm).strip() \
+                and not make_variables(params["make_args"]) & {"HOSTCC", "LLVM"}:
+            # Kbuild's host programs (modpost, relocs, kconfig...) compiled on the workers too: a wrapper named
+            # gcc first on make's PATH, with the host compiles' own client log (they are not the tree's objects)
+            host_cc = dict(dir=os.path.abspath(state.path("host_cc")),
+                           log=os.path.abspath(state.path("host_client_log")))
+            lean.append("host_compiles")
     prepare = params["prepare"]
     if prepare is None:
         prepare = ["prepare"] if kernel else []
