@@ -46,7 +46,7 @@ def main():
     values = set()
     for header in headers:
         parser.Parse(header, table)
-        for _ in range(3):  # a build asks for each computed include on several lines and for several compiles
+        for _round in range(3):  # a build asks for each computed include on several lines and for several compiles
             for expr in sorted(exprs):
                 once(expr, table)  # counts distcc's evaluations behind a memo
                 start = time.process_time()

@@ -49,9 +49,9 @@ def _unchanged(table, seen):
     return True
 
 
-def memoize(evaluate, environ=os.environ):
-    """Wrap macro_eval.EvalExpression(expr, symbol_table); off with DISTRANT_DISTCC_NO_MEMO=1."""
-    if environ.get("DISTRANT_DISTCC_NO_MEMO") == "1":
+def memoize(evaluate, environ=None):
+    """Wrap macro_eval.EvalExpression(expr, symbol_table); off with DISTRANT_DISTCC_NO_MEMO=1 (in os.environ)."""
+    if (os.environ if environ is None else environ).get("DISTRANT_DISTCC_NO_MEMO") == "1":
         return evaluate
     kept = {}
 

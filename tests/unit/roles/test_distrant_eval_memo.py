@@ -69,7 +69,7 @@ def test_same_answer_computed_once_while_nothing_changes(memo):
     table = tracepoint_table()
     first = once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
     assert first == expand("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
-    for _ in range(5):
+    for _round in range(5):
         assert once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table) == first
     assert evaluate.calls == 1
     # another expression is its own evaluation
@@ -149,7 +149,7 @@ def test_many_random_changes_always_match_a_fresh_evaluation(memo):
     table = {}
     names = ["A", "B", "C", "D", "E"]
     exprs = ["A(B)", "C D", "E", "A B C"]
-    for _ in range(300):
+    for _round in range(300):
         if rng.random() < 0.3:
             name = rng.choice(names)
             table.setdefault(name, []).append(rng.choice(names + ["x", '"f.h"', "<g.h>"]))
@@ -163,3 +163,11 @@ def test_off_with_the_switch(memo):
     evaluate = Counted()
     assert memo.memoize(evaluate, environ={"DISTRANT_DISTCC_NO_MEMO": "1"}) is evaluate
     assert memo.memoize(evaluate, environ={"DISTRANT_DISTCC_NO_MEMO": "0"}) is not evaluate
+
+
+def test_the_switch_is_read_from_the_include_servers_environment(memo, monkeypatch):
+    evaluate = Counted()
+    monkeypatch.setenv("DISTRANT_DISTCC_NO_MEMO", "1")
+    assert memo.memoize(evaluate) is evaluate
+    monkeypatch.delenv("DISTRANT_DISTCC_NO_MEMO")
+    assert memo.memoize(evaluate) is not evaluate
