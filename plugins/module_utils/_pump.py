@@ -60,9 +60,10 @@ def _tail(path, limit=2000):
 class IncludeServer:
     """One include server for one build: ``start()``, then ``env`` for the build, then ``stop()``."""
 
-    def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60, options=()):
+    def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60, options=(), env=None):
         self.pump_path = pump_path
         self.options = list(options)
+        self.extra_env = {k: str(v) for k, v in (env or {}).items()}  # the build's env: e.g. DISTRANT_DISTCC_NO_MEMO
         self.python = python
         self.tmp_parent = tmp_parent
         self.start_timeout = start_timeout
@@ -79,7 +80,8 @@ class IncludeServer:
         self.run_dir = tempfile.mkdtemp(prefix="distrant-pump.", dir=self.tmp_parent)
         socket = os.path.join(self.run_dir, "socket")
         pid_file = os.path.join(self.run_dir, "pid")
-        env = dict(os.environ, PYTHONPATH=self.pump_path, PYTHONOPTIMIZE="1", DISTCC_CLIENT_TMP=self.run_dir)
+        env = dict(os.environ, **self.extra_env)
+        env.update(PYTHONPATH=self.pump_path, PYTHONOPTIMIZE="1", DISTCC_CLIENT_TMP=self.run_dir)
         argv = [self.python, script, "--port", socket, "--pid_file", pid_file, "-d1"] + self.options
         # The include server forks its server process and returns once it accepts
         # connections; its output goes to files (a pipe would keep run_command waiting).

@@ -149,7 +149,7 @@ options:
     type: bool
     default: true
   env:
-    description: Extra environment variables for make and distcc.
+    description: Extra environment variables for make, distcc and, in pump mode, the include server.
     type: dict
     default: {}
   timeout:
@@ -1146,7 +1146,8 @@ def run(module, params, p):
         progress.phase = "build"
         include_server, pump_env = None, {}
         if measured["rc"] == 0 and p["pump"]:
-            include_server = IncludeServer(params["pump_path"], options=p["include_server_options"])
+            include_server = IncludeServer(params["pump_path"], options=p["include_server_options"],
+                                           env=params["env"])  # the caller's env, not the build's PATH and logs
             try:
                 pump_env = include_server.start()
             except PumpError as exc:

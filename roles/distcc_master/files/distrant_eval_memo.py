@@ -56,8 +56,10 @@ def memoize(evaluate, environ=None):
     kept = {}
 
     def evaluate_once(expr, symbol_table):
+        if any(entry[0] is not symbol_table for entry in kept.values()):
+            kept.clear()  # the include server started a new table (its caches cleared): let the old one go
         entry = kept.get(expr)
-        if entry is not None and entry[0] is symbol_table and _unchanged(symbol_table, entry[2]):
+        if entry is not None and _unchanged(symbol_table, entry[2]):
             return set(entry[1])
         recorder = _Recorder(symbol_table)
         result = evaluate(expr, recorder)
@@ -65,4 +67,5 @@ def memoize(evaluate, environ=None):
         return result
 
     evaluate_once.distrant_evaluate = evaluate  # distcc's own, for a check that both answer alike
+    evaluate_once.distrant_kept = kept
     return evaluate_once

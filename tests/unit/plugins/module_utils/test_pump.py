@@ -63,3 +63,17 @@ def test_options_reach_the_include_server_after_the_modules_own(tmp_path):
     with pytest.raises(PumpError, match=r"--pid_file \S+ -d1 --no_force_dirs --bogus"):
         server.start()
     assert os.listdir(runs) == []
+
+
+def test_the_builds_env_reaches_the_include_server_but_not_over_its_own_settings(tmp_path):
+    package = tmp_path / "pump" / "include_server"
+    package.mkdir(parents=True)
+    (package / "include_server.py").write_text(
+        "import os, sys\nsys.stderr.write('env: %s %s\\n' % (os.environ.get('DISTRANT_DISTCC_NO_MEMO'), "
+        "os.environ.get('PYTHONOPTIMIZE')))\nsys.exit(1)\n")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs),
+                           env={"DISTRANT_DISTCC_NO_MEMO": 1, "PYTHONOPTIMIZE": "0"})
+    with pytest.raises(PumpError, match=r"env: 1 1$"):
+        server.start()
