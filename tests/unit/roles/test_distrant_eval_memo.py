@@ -63,10 +63,14 @@ def tracepoint_table():
     }
 
 
-def test_same_answer_computed_once_while_nothing_changes(memo):
+def started(memo):
+    """A counted evaluation, the memo over it, and a table as the tracepoint headers leave it."""
     evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    return evaluate, memo.memoize(evaluate, environ={}), tracepoint_table()
+
+
+def test_same_answer_computed_once_while_nothing_changes(memo):
+    evaluate, once, table = started(memo)
     first = once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
     assert first == expand("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
     for _round in range(5):
@@ -78,9 +82,7 @@ def test_same_answer_computed_once_while_nothing_changes(memo):
 
 
 def test_a_new_definition_of_a_macro_it_read_evaluates_again(memo):
-    evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    evaluate, once, table = started(memo)
     once("TRACE_INCLUDE_FILE", table)
     table["TRACE_SYSTEM"].append("irq")  # a new tracepoint header parsed: #define TRACE_SYSTEM irq
     again = once("TRACE_INCLUDE_FILE", table)
@@ -89,9 +91,7 @@ def test_a_new_definition_of_a_macro_it_read_evaluates_again(memo):
 
 
 def test_a_first_definition_of_a_symbol_it_found_undefined_evaluates_again(memo):
-    evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    evaluate, once, table = started(memo)
     before = once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
     table["TRACE_INCLUDE_PATH"] = ["trace/events"]
     after = once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
@@ -100,9 +100,7 @@ def test_a_first_definition_of_a_symbol_it_found_undefined_evaluates_again(memo)
 
 
 def test_a_definition_it_never_read_keeps_the_answer(memo):
-    evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    evaluate, once, table = started(memo)
     first = once("TRACE_INCLUDE(TRACE_INCLUDE_FILE)", table)
     table["KBUILD_MODNAME"] = ['"fork"']  # the next compile's -D, unrelated to the expression
     table["KBUILD_MODNAME"].append('"exit"')
@@ -111,9 +109,7 @@ def test_a_definition_it_never_read_keeps_the_answer(memo):
 
 
 def test_a_replaced_definition_list_or_a_new_table_evaluates_again(memo):
-    evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    evaluate, once, table = started(memo)
     once("TRACE_INCLUDE_FILE", table)
     table["TRACE_SYSTEM"] = ["timer"]  # same length, another list
     assert once("TRACE_INCLUDE_FILE", table) == expand("TRACE_INCLUDE_FILE", table)
@@ -124,9 +120,7 @@ def test_a_replaced_definition_list_or_a_new_table_evaluates_again(memo):
 
 
 def test_the_caller_cannot_change_what_is_kept(memo):
-    evaluate = Counted()
-    once = memo.memoize(evaluate, environ={})
-    table = tracepoint_table()
+    evaluate, once, table = started(memo)
     answer = once("TRACE_INCLUDE_FILE", table)
     answer.add("tampered")
     assert "tampered" not in once("TRACE_INCLUDE_FILE", table)

@@ -9,6 +9,16 @@ import pytest
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, _alive
 
 
+def fake_include_server(tmp_path, script, **kwargs):
+    """An IncludeServer whose include_server.py is ``script``, and the directory its runs go to."""
+    package = tmp_path / "pump" / "include_server"
+    package.mkdir(parents=True)
+    (package / "include_server.py").write_text(script)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    return IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs), **kwargs), runs
+
+
 def test_missing_include_server_says_how_to_get_it(tmp_path):
     server = IncludeServer(str(tmp_path / "nothing"), tmp_parent=str(tmp_path))
     with pytest.raises(PumpError, match="distcc_master_pump: true"):
@@ -18,14 +28,9 @@ def test_missing_include_server_says_how_to_get_it(tmp_path):
 
 def test_failing_include_server_reports_its_error_and_leaves_nothing(tmp_path):
     # Debian 12's extension fails like this on the first '#' format (distcc/distcc#454)
-    package = tmp_path / "pump" / "include_server"
-    package.mkdir(parents=True)
-    (package / "include_server.py").write_text(
-        "import sys\nsys.stderr.write(\"SystemError: PY_SSIZE_T_CLEAN macro must be defined for '#' formats\\n\")\n"
+    server, runs = fake_include_server(
+        tmp_path, "import sys\nsys.stderr.write(\"SystemError: PY_SSIZE_T_CLEAN macro must be defined for '#' formats\\n\")\n"
         "sys.exit(1)\n")
-    runs = tmp_path / "runs"
-    runs.mkdir()
-    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs))
     with pytest.raises(PumpError, match="PY_SSIZE_T_CLEAN"):
         server.start()
     assert os.listdir(runs) == []
@@ -52,28 +57,17 @@ def test_a_running_process_is_alive():
 
 
 def test_options_reach_the_include_server_after_the_modules_own(tmp_path):
-    package = tmp_path / "pump" / "include_server"
-    package.mkdir(parents=True)
-    (package / "include_server.py").write_text(
-        "import sys\nsys.stderr.write('include_server: unknown option: %s\\n' % ' '.join(sys.argv[1:]))\nsys.exit(1)\n")
-    runs = tmp_path / "runs"
-    runs.mkdir()
-    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs),
-                           options=["--no_force_dirs", "--bogus"])
+    server, runs = fake_include_server(
+        tmp_path, "import sys\nsys.stderr.write('include_server: unknown option: %s\\n' % ' '.join(sys.argv[1:]))\n"
+        "sys.exit(1)\n", options=["--no_force_dirs", "--bogus"])
     with pytest.raises(PumpError, match=r"--pid_file \S+ -d1 --no_force_dirs --bogus"):
         server.start()
     assert os.listdir(runs) == []
 
 
 def test_the_builds_env_reaches_the_include_server_but_not_over_its_own_settings(tmp_path):
-    package = tmp_path / "pump" / "include_server"
-    package.mkdir(parents=True)
-    (package / "include_server.py").write_text(
-        "import os, sys\nsys.stderr.write('env: %s %s\\n' % (os.environ.get('DISTRANT_DISTCC_NO_MEMO'), "
-        "os.environ.get('PYTHONOPTIMIZE')))\nsys.exit(1)\n")
-    runs = tmp_path / "runs"
-    runs.mkdir()
-    server = IncludeServer(str(tmp_path / "pump"), python=sys.executable, tmp_parent=str(runs),
-                           env={"DISTRANT_DISTCC_NO_MEMO": 1, "PYTHONOPTIMIZE": "0"})
+    server, _runs = fake_include_server(
+        tmp_path, "import os, sys\nsys.stderr.write('env: %s %s\\n' % (os.environ.get('DISTRANT_DISTCC_NO_MEMO'), "
+        "os.environ.get('PYTHONOPTIMIZE')))\nsys.exit(1)\n", env={"DISTRANT_DISTCC_NO_MEMO": 1, "PYTHONOPTIMIZE": "0"})
     with pytest.raises(PumpError, match=r"env: 1 1$"):
         server.start()
