@@ -59,7 +59,7 @@ def main():
                 values |= want
                 differ += got != want
     print(json.dumps({"headers": len(headers), "expressions": sorted(exprs), "asked": asked,
-                      "evaluated": calls["original"], "differ": differ, "values": len(values),
+                      "evaluated": calls["original"], "differ": differ, "distinct_values": len(values),
                       "trace_systems": len(table.get("TRACE_SYSTEM", [])),
                       "seconds": {k: round(v, 3) for k, v in seconds.items()}}))
     return 1 if differ or not exprs else 0
