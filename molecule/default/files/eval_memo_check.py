@@ -38,8 +38,10 @@ def main():
     parser = parse_file.ParseFile(cache_basics.MapToIndex())
     table = {}
     exprs = set()
-    for name in ("define_trace.h", "trace_events.h", "perf.h"):
-        exprs.update(parser.Parse(os.path.join(tree, "include", "trace", name), table)[2])
+    for name in ("define_trace.h", "trace_events.h", "perf.h"):  # those of them this kernel has
+        path = os.path.join(tree, "include", "trace", name)
+        if os.path.isfile(path):
+            exprs.update(parser.Parse(path, table)[2])
     headers = sorted(glob.glob(os.path.join(tree, "include", "trace", "events", "*.h")))[:count]
     asked = differ = 0
     seconds = {"memo": 0.0, "distcc": 0.0}
