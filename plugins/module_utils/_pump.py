@@ -63,7 +63,7 @@ class IncludeServer:
     def __init__(self, pump_path, python="python3", tmp_parent="/tmp", start_timeout=60, options=(), env=None):
         self.pump_path = pump_path
         self.options = list(options)
-        self.extra_env = {k: str(v) for k, v in (env or {}).items()}  # the build's env: e.g. DISTRANT_DISTCC_NO_MEMO
+        self.extra_env = {k: str(v) for k, v in (env or {}).items()}  # the caller's (distcc_build's env): DISTRANT_DISTCC_NO_MEMO...
         self.python = python
         self.tmp_parent = tmp_parent
         self.start_timeout = start_timeout

@@ -53,17 +53,19 @@ def memoize(evaluate, environ=None):
     """Wrap macro_eval.EvalExpression(expr, symbol_table); off with DISTRANT_DISTCC_NO_MEMO=1 (in os.environ)."""
     if (os.environ if environ is None else environ).get("DISTRANT_DISTCC_NO_MEMO") == "1":
         return evaluate
-    kept = {}
+    kept = {}  # expression -> (its values, what the evaluation looked up), for the table in ``current``
+    current = [None]
 
     def evaluate_once(expr, symbol_table):
-        if any(entry[0] is not symbol_table for entry in kept.values()):
+        if symbol_table is not current[0]:
             kept.clear()  # the include server started a new table (its caches cleared): let the old one go
+            current[0] = symbol_table
         entry = kept.get(expr)
-        if entry is not None and _unchanged(symbol_table, entry[2]):
-            return set(entry[1])
+        if entry is not None and _unchanged(symbol_table, entry[1]):
+            return set(entry[0])
         recorder = _Recorder(symbol_table)
         result = evaluate(expr, recorder)
-        kept[expr] = (symbol_table, frozenset(result), recorder.seen)
+        kept[expr] = (frozenset(result), recorder.seen)
         return result
 
     evaluate_once.distrant_evaluate = evaluate  # distcc's own, for a check that both answer alike
