@@ -22,7 +22,7 @@ settings_file="${VAGRANT_DOTFILE_PATH:-.vagrant}/distrant-settings"
 save_settings() {
     local key line merged=""
     mkdir -p "$(dirname "${settings_file}")"
-    for key in PROVIDER WORKERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE \
+    for key in PROVIDER WORKERS MASTERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE \
                DOCKER_CORES LIBVIRT_DRIVER; do
         line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
         if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
@@ -33,6 +33,11 @@ save_settings() {
     printf '%s' "${merged}" > "${settings_file}"
     [ -s "${settings_file}" ] && log "lab settings (kept for later vagrant calls): $(tr '\n' ' ' < "${settings_file}")"
     return 0
+}
+
+# a master of this lab (master, or master-1.. with DISTRANT_MASTERS) was made
+lab_is_up() {
+    compgen -G "${VAGRANT_DOTFILE_PATH:-.vagrant}/machines/master*" >/dev/null
 }
 
 pick_provider() {
@@ -92,23 +97,22 @@ case "${1:-up}" in
         start=$(date +%s)
         ansible-playbook -i inventories/vagrant.yml playbooks/site.yml "${@:2}" ||
             die "site.yml failed; the lab is still up (make lab-down destroys it)"
-        log "site.yml: $(( $(date +%s) - start )) s; report: reports/last-build.json"
+        log "site.yml: $(( $(date +%s) - start )) s; report: reports/last-build.json (one file per master: reports/last-build-<master>.json)"
         ;;
     bench)
-        [ -f .vagrant/machines/master/docker/id ] || [ -d .vagrant/machines/master ] ||
-            die "the lab is not up: run make lab first"
+        lab_is_up || die "the lab is not up: run make lab first"
         ansible-playbook -i inventories/vagrant.yml playbooks/benchmark.yml "${@:2}" ||
             die "the benchmark failed"
         log "report: reports/benchmark.md, reports/benchmark.json, reports/benchmark.svg"
         ;;
     bench-backoff)
-        [ -d .vagrant/machines/master ] || die "the lab is not up: run make lab first"
+        lab_is_up || die "the lab is not up: run make lab first"
         ansible-playbook -i inventories/vagrant.yml playbooks/bench_backoff.yml "${@:2}" ||
             die "the backoff benchmark failed"
         log "report: reports/backoff.md"
         ;;
     bench-provision)
-        [ -d .vagrant/machines/master ] || die "the lab is not up: run make lab first"
+        lab_is_up || die "the lab is not up: run make lab first"
         python3 "${LAB_ROOT}/bench_provision.py" || die "a re-run of site.yml was not clean (above)"
         log "report: reports/provision.md, reports/provision.json"
         ;;

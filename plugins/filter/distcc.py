@@ -117,10 +117,12 @@ def distcc_worker_jobs(cpus):
         raise AnsibleFilterError("distcc_worker_jobs: %s" % exc)
 
 
-def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=False):
+def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=False, self_address=None, order="rotate",
+                     team_index=0):
     """DISTCC_HOSTS and make -j for a master and its workers (see plugin_utils._policy)."""
     try:
-        return host_list(workers, master_cpus, lzo=lzo, localhost=localhost, pump=pump)
+        return host_list(workers, master_cpus, lzo=lzo, localhost=localhost, pump=pump, self_address=self_address,
+                         order=order, team_index=team_index)
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_host_list: %s" % exc)
 

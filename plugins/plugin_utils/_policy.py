@@ -98,13 +98,25 @@ def validate_address(address, what="address"):
     return str(parsed)
 
 
-def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_share=LOCALHOST_MIN_SHARE, pump=False):
+# How a master of a team orders the shared workers (host_list's ``order``): distcc's client takes
+# the first host in its list with a free slot, so masters that list the workers alike all fill the
+# first one; ``rotate`` starts each master's list at another worker (by its place in the team).
+WORKER_ORDERS = ("rotate", "inventory", "randomize")
+
+
+def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_share=LOCALHOST_MIN_SHARE, pump=False,
+              self_address=None, order="rotate", team_index=0):
     """Build DISTCC_HOSTS and the matching make -j for a master and its workers.
 
     ``workers``: list of dicts with ``address``, ``cpus`` (effective) and optionally ``jobs``
     (an explicit /LIMIT). ``localhost``: ``auto`` (by the CPU share rule), true or false. ``pump``: the workers preprocess (``,cpp,lzo``; implies lzo).
+    ``self_address``: the master's own address when it is a worker too: that worker is left out (a host
+    never sends its compiles to itself through TCP) and the master compiles as ``localhost`` unless
+    ``localhost`` is false. ``order``: one of WORKER_ORDERS; ``team_index``: this master's place in
+    its team (``rotate`` starts its list at worker ``team_index`` modulo their number).
     Returns a dict: ``hosts`` (list of entries), ``distcc_hosts`` (the string),
-    ``make_jobs``, ``localhost`` (bool), ``localhost_slots``, ``master_share``, ``remote_slots``.
+    ``make_jobs``, ``localhost`` (bool), ``localhost_slots``, ``master_share``, ``remote_slots``,
+    ``self_worker`` (a worker was this master), ``order``.
     """
     if not isinstance(workers, (list, tuple)):
         raise PolicyError("workers must be a list of {address, cpus}, got %s %r"
@@ -113,10 +125,21 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     lzo = flag("lzo", lzo)
     pump = flag("pump", pump)
     localhost = flag("localhost", localhost, allow_auto=True)
+    if order not in WORKER_ORDERS:
+        raise PolicyError("order must be one of %s, got %r" % (", ".join(WORKER_ORDERS), order))
+    try:
+        team_index = int(team_index)
+    except (TypeError, ValueError):
+        raise PolicyError("team_index must be a whole number (this master's place in its team), got %r" % (team_index,))
+    if team_index < 0:
+        raise PolicyError("team_index must be 0 or more, got %d" % team_index)
+    if self_address not in (None, ""):
+        self_address = validate_address(self_address, "self_address")
     try:
         master_cpus = effective_cpus(master_cpus)
     except PolicyError as exc:
         raise PolicyError("master_cpus: %s" % exc)
+    self_worker = False
     entries = []
     remote_cpus = 0.0
     remote_slots = 0
@@ -128,6 +151,9 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
         if address in seen:
             raise PolicyError("worker address %s is listed twice" % address)
         seen.add(address)
+        if address == self_address:
+            self_worker = True
+            continue
         try:
             cpus = effective_cpus(worker.get("cpus", 1))
         except PolicyError as exc:
@@ -149,25 +175,32 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
         remote_cpus += cpus
         remote_slots += jobs
         entries.append("%s/%d%s" % (address, jobs, ",cpp,lzo" if pump else ",lzo" if lzo else ""))
+    if entries and order == "rotate":
+        start = team_index % len(entries)
+        entries = entries[start:] + entries[:start]
     share = master_cpus / (master_cpus + remote_cpus)
     if localhost == "auto":
-        use_local = not entries or share > localhost_min_share + 1e-9
+        use_local = not entries or self_worker or share > localhost_min_share + 1e-9
     else:
         use_local = localhost or not entries
     local_slots = max(1, int(math.floor(master_cpus + 1e-9))) if use_local else 0
     hosts = (["localhost/%d" % local_slots] if use_local else []) + entries
+    # distcc's own option, first in DISTCC_HOSTS: a new order for every compile
+    options = ["--randomize"] if order == "randomize" and len(entries) > 1 else []
     if remote_slots + local_slots > MAX_JOBS:
         raise PolicyError("the farm adds up to %d jobs, more than make can run (%d); give the workers explicit, "
                           "smaller jobs" % (remote_slots + local_slots, MAX_JOBS))
     return {
         "hosts": hosts,
-        "distcc_hosts": " ".join(hosts),
+        "distcc_hosts": " ".join(options + hosts),
         "make_jobs": make_jobs([remote_slots, local_slots]),
         "localhost": use_local,
         "localhost_slots": local_slots,
         "master_share": round(share, 4),
         "remote_slots": remote_slots,
         "pump": pump and bool(entries),
+        "self_worker": self_worker,
+        "order": order,
     }
 
 

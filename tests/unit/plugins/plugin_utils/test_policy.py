@@ -162,6 +162,64 @@ def test_host_list_errors(workers, master, message):
         host_list(workers, master)
 
 
+TEAM = [{"address": "10.0.0.%d" % i, "cpus": 2} for i in (3, 4, 5)]
+
+
+@pytest.mark.parametrize(
+    "options, distcc_hosts",
+    [
+        # a master alone, or the first of a team: the inventory's order
+        ({}, "10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+        ({"team_index": 0}, "10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+        # each master of a team starts at another worker
+        ({"team_index": 1}, "10.0.0.4/4 10.0.0.5/4 10.0.0.3/4"),
+        ({"team_index": 2}, "10.0.0.5/4 10.0.0.3/4 10.0.0.4/4"),
+        ({"team_index": 4}, "10.0.0.4/4 10.0.0.5/4 10.0.0.3/4"),
+        ({"team_index": "1"}, "10.0.0.4/4 10.0.0.5/4 10.0.0.3/4"),
+        ({"team_index": 2, "order": "inventory"}, "10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+        ({"team_index": 2, "order": "randomize"}, "--randomize 10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+        # a master that is also a worker: never itself through TCP, its own compiles as localhost
+        ({"self_address": "10.0.0.4"}, "localhost/1 10.0.0.3/4 10.0.0.5/4"),
+        ({"self_address": "10.0.0.4", "team_index": 1}, "localhost/1 10.0.0.5/4 10.0.0.3/4"),
+        ({"self_address": "10.0.0.4", "localhost": False}, "10.0.0.3/4 10.0.0.5/4"),
+        ({"self_address": "10.0.0.9"}, "10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+        ({"self_address": ""}, "10.0.0.3/4 10.0.0.4/4 10.0.0.5/4"),
+    ],
+)
+def test_host_list_in_a_team(options, distcc_hosts):
+    result = host_list(TEAM, 1, **options)
+    assert result["distcc_hosts"] == distcc_hosts
+    assert "--randomize" not in result["hosts"]
+    assert result["self_worker"] == (options.get("self_address") == "10.0.0.4")
+
+
+def test_host_list_of_a_master_that_is_its_only_worker():
+    result = host_list([{"address": "10.0.0.3", "cpus": 2}], 2, self_address="10.0.0.3", localhost=False)
+    assert result["distcc_hosts"] == "localhost/2"
+    assert (result["make_jobs"], result["remote_slots"], result["self_worker"]) == (2, 0, True)
+
+
+def test_host_list_of_a_master_worker_counts_only_the_others():
+    result = host_list(TEAM, 2, self_address="10.0.0.3", pump=True)
+    assert result["hosts"] == ["localhost/2", "10.0.0.4/4,cpp,lzo", "10.0.0.5/4,cpp,lzo"]
+    assert (result["remote_slots"], result["make_jobs"]) == (8, 10)
+    assert result["master_share"] == pytest.approx(2 / 6, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"order": "fastest"}, "order must be one of rotate, inventory, randomize, got 'fastest'"),
+        ({"team_index": -1}, "team_index must be 0 or more, got -1"),
+        ({"team_index": "first"}, "team_index must be a whole number (this master's place in its team), got 'first'"),
+        ({"self_address": "me"}, "self_address 'me' is not an IP address"),
+    ],
+)
+def test_host_list_team_errors(options, message):
+    with pytest.raises(PolicyError, match=re.escape(message)):
+        host_list(TEAM, 1, **options)
+
+
 def test_compiler_check_marks_the_workers_that_differ():
     from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import compiler_check
     result = compiler_check("master", {"gcc": "12.2.0", "g++": "12.2.0"},
