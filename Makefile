@@ -1,6 +1,7 @@
 # distrant.distcc: the targets are the interface.
 #   make lab       bring the Vagrant lab up, build a kernel across it, print the report
 #   make lab-down  destroy the Vagrant lab
+#   make farm-status  what every worker of the lab runs and queues, and for which master
 #   make test      everything CI runs (lint, sanity, unit, molecule), stops at the first failure
 #   make test-libvirt  the lab on libvirt VMs, tested (not in make test: TCG is slow)
 # Caches (images, venv, downloads) live in $(DISTRANT_LAB_HOME), outside the git tree.
@@ -13,12 +14,12 @@ export DISTRANT_LAB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/distrant-lab
 export ANSIBLE_HOME ?= $(CURDIR)/.ansible
 export ANSIBLE_FORCE_COLOR ?= 1
 export PY_COLORS ?= 1
-SCENARIOS ?= default vagrant trixie
+SCENARIOS ?= default team vagrant trixie
 
 RUN = lab/run
 
 .PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule test-libvirt \
-        collection lab lab-down bench bench-backoff bench-provision clean
+        collection lab lab-down farm-status bench bench-team bench-backoff bench-provision clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,7 +58,7 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 	@lab/libvirt.sh plugin
 	$(RUN) python -m pytest -q tests/integration
 
-molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie")
+molecule: ## the molecule scenarios (SCENARIOS="default team vagrant trixie")
 	@lab/vagrant-key.sh public >/dev/null
 	@case " $(SCENARIOS) " in *" trixie "*) DISTRANT_IMAGE_SUITES=trixie lab/images.sh systemd >/dev/null;; esac
 	@mkdir -p .cache
@@ -82,8 +83,14 @@ lab: deps ## bring the Vagrant lab up, run site.yml, print the build report
 lab-down: ## destroy the Vagrant lab
 	@$(RUN) lab/lab.sh down
 
+farm-status: venv ## every worker's compiles running and queued, and what each master sent it (the lab)
+	@$(RUN) lab/lab.sh farm-status
+
 bench: deps ## benchmark setups side by side on the lab (DISTRANT_BENCH_REPEATS, default 3)
 	@$(RUN) lab/lab.sh bench
+
+bench-team: deps ## several masters building at once on shared workers, then each alone (DISTRANT_MASTERS=2 make lab first)
+	@$(RUN) lab/lab.sh bench-team
 
 bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
 	@$(RUN) lab/lab.sh bench-backoff

@@ -105,6 +105,17 @@ case "${1:-up}" in
             die "the benchmark failed"
         log "report: reports/benchmark.md, reports/benchmark.json, reports/benchmark.svg"
         ;;
+    bench-team)
+        lab_is_up || die "the lab is not up: run DISTRANT_MASTERS=2 make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/bench_team.yml "${@:2}" ||
+            die "the team benchmark failed"
+        log "report: reports/bench-team.md, reports/bench-team.json"
+        ;;
+    farm-status)
+        lab_is_up || die "the lab is not up: run make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/farm_status.yml "${@:2}" ||
+            die "could not read the farm's status (above)"
+        ;;
     bench-backoff)
         lab_is_up || die "the lab is not up: run make lab first"
         ansible-playbook -i inventories/vagrant.yml playbooks/bench_backoff.yml "${@:2}" ||
