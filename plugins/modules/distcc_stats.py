@@ -11,11 +11,11 @@ short_description: Read the workers' distccd stats pages, once or sampled over a
 version_added: 0.1.0
 description:
   - Reads the plain-text page each worker's distccd serves on its stats port (C(--stats),
-    distcc_worker_stats_port). distccd applies its ACL to that port too: run this on a master.
+    distcc_worker_stats_port). distccd applies its ACL to that port too, so run this on a master.
   - Returns distccd's own counters, its C(--jobs) (C(dcc_max_kids)) and the compiles in flight
-    (every accepted connection ends in exactly one result counter: accepted minus ended).
+    (every accepted connection ends in exactly one result counter, so accepted minus ended).
   - With O(duration), reads every page again every O(interval) seconds and keeps the highest
-    number in flight seen on each worker: run it with C(async) beside builds to check that no
+    number in flight seen on each worker. Run it with C(async) beside builds to check that no
     worker ever ran more compiles than its C(--jobs).
   - Reads only; never changes anything.
 options:
@@ -119,7 +119,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._distccd_stats imp
 
 
 def read_page(endpoint, timeout):
-    host, _, port = endpoint.rpartition(":")
+    host, port = endpoint.rsplit(":", 1)
     chunks = []
     with socket.create_connection((host, int(port)), timeout=timeout) as conn:
         conn.sendall(b"GET / HTTP/1.0\r\n\r\n")
@@ -144,8 +144,8 @@ def main():
     )
     params = module.params
     for endpoint in params["endpoints"]:
-        host, _, port = endpoint.rpartition(":")
-        if not host or not port.isdigit():
+        host, sep, port = endpoint.rpartition(":")
+        if not (host and sep) or not port.isdigit():
             module.fail_json(msg="endpoint %r must be ADDRESS:PORT, e.g. 10.200.1.3:3633 (a worker's stats port)"
                              % endpoint)
     if params["duration"] < 0 or params["interval"] <= 0 or params["timeout"] <= 0:
