@@ -99,7 +99,7 @@ def test_series_lists_exactly_the_patches_present():
 
 
 def test_each_patch_has_a_dep3_header(patches):
-    for name, (fields, _) in patches.items():
+    for name, (fields, _diff) in patches.items():
         description = fields.get("description") or fields.get("subject")
         assert description and len(description.splitlines()[0]) > 10, f"{name}: Description says what it fixes"
         assert fields.get("forwarded"), f"{name}: Forwarded"
@@ -119,7 +119,7 @@ def test_each_patch_has_a_dep3_header(patches):
 
 
 def test_each_patch_changes_existing_files_of_distccs_source(patches):
-    for name, (_, diff) in patches.items():
+    for name, (_fields, diff) in patches.items():
         changed = files_and_hunks(diff)
         assert changed, f"{name}: no change"
         for path, hunks in changed:
@@ -133,7 +133,7 @@ def test_the_series_applies_in_order_without_fuzz(patches, tmp_path):
     # Each file as the hunks see it: known lines from their context and removed lines, at the line numbers
     # they name, mapped back through the earlier patches; a placeholder on every other line.
     original, current, at_end = {}, {}, set()
-    for name, (_, diff) in patches.items():
+    for name, (_fields, diff) in patches.items():
         for path, hunks in files_and_hunks(diff):
             lines = current.setdefault(path, [("orig", i) for i in range(100000)])
             known = original.setdefault(path, {})
@@ -155,8 +155,8 @@ def test_the_series_applies_in_order_without_fuzz(patches, tmp_path):
                         after.append(("new", text))
                 lines[at:cursor] = after
                 shift += len(after) - (cursor - at)
-                leading = next(i for i, (kind, _) in enumerate(body) if kind != " ")
-                trailing = next(i for i, (kind, _) in enumerate(reversed(body)) if kind != " ")
+                leading = next(i for i, (kind, _text) in enumerate(body) if kind != " ")
+                trailing = next(i for i, (kind, _text) in enumerate(reversed(body)) if kind != " ")
                 if trailing < leading:  # less context after than before: the hunk ends the file
                     del lines[at + len(after):]
                     at_end.add(path)
