@@ -6,6 +6,7 @@ directory (VAGRANT_DOTFILE_PATH): no machine is created.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +36,17 @@ def test_defaults_then_saved_settings_then_environment(tmp_path):
     (tmp_path / "distrant-settings").write_text("DISTRANT_WORKERS=3\n")
     assert machines(tmp_path) == ["master", "worker-1", "worker-2", "worker-3"]
     assert machines(tmp_path, DISTRANT_WORKERS="2") == ["master", "worker-1", "worker-2"]
+
+
+def test_several_masters_share_the_workers(tmp_path):
+    assert machines(tmp_path, DISTRANT_MASTERS="2") == ["master-1", "master-2", "worker-1"]
+    vars_file = tmp_path / "inventory-vars.json"
+    hosts = json.loads(vars_file.read_text())["hosts"]
+    # the masters first, then the workers
+    assert {name: h["vagrant_private_address"] for name, h in hosts.items()} == {
+        "master-1": "10.200.1.2", "master-2": "10.200.1.3", "worker-1": "10.200.1.4"}
+    assert "DISTRANT_MASTERS must be a whole number from 1 to 20, got 'many'" in vagrant_error(
+        tmp_path, DISTRANT_MASTERS="many")
 
 
 def vagrant_error(dotfile, **env_extra):
