@@ -18,13 +18,8 @@ description:
     host limited by C(docker --cpus) or a Kubernetes CPU limit.
   - Reads only; never changes anything.
 options: {}
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
+extends_documentation_fragment:
+  - distrant.distcc.read_only
 author:
   - distrant.distcc contributors (@distrant)
 """

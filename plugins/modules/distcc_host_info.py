@@ -61,13 +61,8 @@ options:
     description: Seconds to wait for each of O(ports).
     type: float
     default: 10
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
+extends_documentation_fragment:
+  - distrant.distcc.read_only
 author:
   - distrant.distcc contributors (@distrant)
 """

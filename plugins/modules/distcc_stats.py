@@ -39,13 +39,8 @@ options:
   until_file:
     description: Stop sampling as soon as this file exists on the host the module runs on.
     type: path
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
+extends_documentation_fragment:
+  - distrant.distcc.read_only
 author:
   - distrant.distcc contributors (@distrant)
 """

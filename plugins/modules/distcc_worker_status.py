@@ -27,13 +27,8 @@ options:
     description: distccd's C(--log-file).
     type: path
     default: /var/log/distccd/distccd.log
-attributes:
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Reads only.
+extends_documentation_fragment:
+  - distrant.distcc.read_only
 author:
   - distrant.distcc contributors (@distrant)
 """
