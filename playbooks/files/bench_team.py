@@ -24,7 +24,7 @@ import os
 import statistics
 import sys
 
-# local_reasons that mean a compile was stranded on the master (module_utils/_build.py's STRANDED_REASONS)
+# local_reasons that mean a compile was stranded on the master (module_utils/_client_log.py's STRANDED_REASONS)
 STRANDED = ("backoff", "connection_failed", "remote_failed", "discrepancy")
 FAIRNESS_TARGET = 0.95
 PENALTY_TARGET = 1.10

@@ -27,7 +27,8 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import TreeState, stranded
+from ansible_collections.distrant.distcc.plugins.module_utils._build import TreeState
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons, stranded
 
 display = Display()
 
@@ -81,7 +82,7 @@ class ActionModule(ActionBase):
 
     @staticmethod
     def _line(host, progress):
-        per_host = ", ".join("%s %d" % item for item in sorted(progress.get("jobs_per_host", {}).items()))
+        per_host = format_reasons(progress.get("jobs_per_host", {}))
         elapsed = progress.get("elapsed", 0)
         if progress.get("distcc") is False:
             return "%s: %5.0f s, %sbuilding locally (no distcc)" % (
@@ -91,7 +92,7 @@ class ActionModule(ActionBase):
             progress.get("objects", 0), per_host or "none yet")
         on_master = stranded(progress.get("local_reasons") or {})
         if on_master:
-            line += ", on the master: " + ", ".join("%s %d" % item for item in sorted(on_master.items()))
+            line += ", on the master: " + format_reasons(on_master)
         return line
 
     def run(self, tmp=None, task_vars=None):

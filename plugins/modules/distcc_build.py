@@ -555,7 +555,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
-    ClientLog,
     MAX_JOBS,
     HostsError,
     BUILD_SYSTEMS,
@@ -565,16 +564,20 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build import (
     auto_jobs,
     backoff_hosts,
     detect_build_system,
-    distributable,
     has_makefile,
     host_compiler_wrapper,
     is_kernel_tree,
     kbuild_lean_args,
     make_variables,
-    parse_client_log,
     parse_hosts,
-    stranded,
     without_cpp,
+)
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import (
+    ClientLog,
+    distributable,
+    format_reasons,
+    parse_client_log,
+    stranded,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs, read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import (
@@ -779,7 +782,7 @@ def _stranded_warning(counts, entries, client_log):
     return ("%d of %d objects were compiled on the master although %s: %s (see %s)"
             % (sum(on_master.values()), counts["objects"],
                "the host list gives it a slot of its own" if has_localhost else "the host list names workers only",
-               ", ".join("%s %d" % item for item in sorted(on_master.items())), client_log))
+               format_reasons(on_master), client_log))
 
 
 def _remote_share(counts):
@@ -1285,7 +1288,7 @@ def main():
         module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "
                              "less than min_remote_share %s; on the master: %s. The build itself succeeded; see %s"
                          % (counts["remote_objects"], distributable(counts), 100 * share, params["min_remote_share"],
-                            ", ".join("%s %d" % item for item in sorted(counts["local_reasons"].items())) or "none",
+                            format_reasons(counts["local_reasons"]) or "none",
                             build["client_log"]), remote_share_failed=True, **result)
     module.exit_json(**result)
 

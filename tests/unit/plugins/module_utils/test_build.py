@@ -6,15 +6,18 @@ import re
 import pytest
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build import (
-    ClientLog,
     HostsError,
     auto_jobs,
     backoff_hosts,
     is_kernel_tree,
-    LOCAL_REASONS,
-    parse_client_log,
     parse_hosts,
     without_cpp,
+)
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import (
+    ClientLog,
+    LOCAL_REASONS,
+    format_reasons,
+    parse_client_log,
 )
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -217,3 +220,8 @@ def test_detect_build_system(tmp_path):
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "Kbuild.include").write_text("")
     assert detect_build_system(str(tmp_path)) == "make"  # a kernel tree, whatever else it has
+
+
+def test_format_reasons_names_each_reason_with_its_count_by_name():
+    assert format_reasons({"remote_failed": 2, "backoff": 1}) == "backoff 1, remote_failed 2"
+    assert format_reasons({}) == ""
