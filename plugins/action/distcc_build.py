@@ -27,7 +27,7 @@ import time
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import TreeState
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons, stranded
 
 display = Display()

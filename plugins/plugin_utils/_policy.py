@@ -12,7 +12,7 @@ and made the build slower: 71.4 s against 68.5 s for the workers alone). CPU cou
 cgroup quota when there is one: a container's nproc reports the host's cores.
 
 Each rule has one owner: the cgroup quota is read and parsed in module_utils._cgroup, make's
--j for a host list (the sum of the hosts' limits, within MAX_JOBS) is module_utils._build's
+-j for a host list (the sum of the hosts' limits, within MAX_JOBS) is module_utils._host_list's
 make_jobs, used here and by distcc_build on the host.
 """
 
@@ -23,7 +23,7 @@ import math
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, make_jobs
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import MAX_JOBS, make_jobs
 
 # More CPUs than any machine has (Linux's default NR_CPUS is 8192; jobs are capped at MAX_JOBS).
 MAX_CPUS = 4096

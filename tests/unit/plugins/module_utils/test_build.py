@@ -5,14 +5,14 @@ import re
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import (
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import (
     HostsError,
     auto_jobs,
     backoff_hosts,
-    is_kernel_tree,
     parse_hosts,
     without_cpp,
 )
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import is_kernel_tree
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import (
     ClientLog,
     LOCAL_REASONS,
@@ -205,7 +205,7 @@ def test_is_kernel_tree(tmp_path):
 
 
 def test_detect_build_system(tmp_path):
-    from ansible_collections.distrant.distcc.plugins.module_utils._build import detect_build_system
+    from ansible_collections.distrant.distcc.plugins.module_utils._tree import detect_build_system
     assert detect_build_system(str(tmp_path)) is None
     (tmp_path / "Makefile").write_text("all:\n")
     assert detect_build_system(str(tmp_path)) == "make"

@@ -7,12 +7,10 @@ import subprocess
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build import (
-    KBUILD_CMD_LEAN,
-    MAX_JOBS,
-    TreeState,
-    host_compiler_wrapper,
-)
+from ansible_collections.distrant.distcc.plugins.module_utils._build_run import clean
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import MAX_JOBS
+from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import KBUILD_CMD_LEAN, host_compiler_wrapper
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import PumpError
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
 
@@ -47,34 +45,34 @@ def kernel(tree):
 
 def test_pump_build_on_two_workers(kernel):
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo 10.200.1.4/4,cpp,lzo"), pump_installed=pump_ok)
-    assert p["pump"] is True and p["kernel"] is True
-    assert p["cmd"] == ["make", "-j8", "CC=distcc gcc"]
-    assert p["prepare"] == ["prepare"] and p["prepare_cmd"] == ["make", "-j8", "CC=distcc gcc", "prepare"]
-    assert p["env"]["DISTCC_HOSTS"] == "10.200.1.3/4,cpp,lzo 10.200.1.4/4,cpp,lzo"
+    assert p.pump is True and p.kernel is True
+    assert p.cmd == ["make", "-j8", "CC=distcc gcc"]
+    assert p.prepare == ["prepare"] and p.prepare_cmd == ["make", "-j8", "CC=distcc gcc", "prepare"]
+    assert p.env["DISTCC_HOSTS"] == "10.200.1.3/4,cpp,lzo 10.200.1.4/4,cpp,lzo"
     # the prepare targets are made in plain distcc mode (no include server yet)
-    assert p["prepare_hosts"] == "10.200.1.3/4,lzo 10.200.1.4/4,lzo"
-    assert p["env"]["DISTCC_LOG"] == os.path.join(str(kernel), ".distrant", "client.log")
-    assert p["env"]["DISTCC_IO_TIMEOUT"] == "60" and p["env"]["DISTCC_BACKOFF_PERIOD"] == "10"
-    assert p["backoff_period"] == 10 and p["state"].dir == str(kernel / TreeState.DIR)
+    assert p.prepare_hosts == "10.200.1.3/4,lzo 10.200.1.4/4,lzo"
+    assert p.env["DISTCC_LOG"] == os.path.join(str(kernel), ".distrant", "client.log")
+    assert p.env["DISTCC_IO_TIMEOUT"] == "60" and p.env["DISTCC_BACKOFF_PERIOD"] == "10"
+    assert p.backoff_period == 10 and p.state.dir == str(kernel / TreeState.DIR)
 
 
 def test_plain_mode_drops_cpp_and_a_project_gets_no_prepare(tree):
     p = module.plan(params(tree, hosts="10.200.1.3/4,cpp,lzo", pump="false", target="all check"),
                     pump_installed=pump_broken)
-    assert p["pump"] is False and p["kernel"] is False and p["prepare_cmd"] is None
-    assert p["env"]["DISTCC_HOSTS"] == "10.200.1.3/4,lzo"
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++", "all", "check"]
-    assert p["build_system"] == "make" and p["build_dir"] == str(tree) and p["configure_cmd"] is None
+    assert p.pump is False and p.kernel is False and p.prepare_cmd is None
+    assert p.env["DISTCC_HOSTS"] == "10.200.1.3/4,lzo"
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++", "all", "check"]
+    assert p.build_system == "make" and p.build_dir == str(tree) and p.configure_cmd is None
 
 
 def test_local_build_sizes_jobs_from_the_hosts_cpus(tree):
     p = module.plan(params(tree, distcc=False), host_cpus=lambda: 3)
-    assert p["cmd"] == ["make", "-j3", "CC=gcc", "CXX=g++"] and p["env"]["DISTCC_HOSTS"] == "" and p["entries"] == []
+    assert p.cmd == ["make", "-j3", "CC=gcc", "CXX=g++"] and p.env["DISTCC_HOSTS"] == "" and p.entries == []
 
 
 def test_env_overrides_and_a_backoff_period_from_env(tree):
     p = module.plan(params(tree, hosts="10.200.1.3/2", env={"DISTCC_BACKOFF_PERIOD": "0", "CCACHE_DISABLE": 1}))
-    assert p["backoff_period"] == 0 and p["env"]["CCACHE_DISABLE"] == "1"
+    assert p.backoff_period == 0 and p.env["CCACHE_DISABLE"] == "1"
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -129,31 +127,31 @@ def autotools_tree(tmp_path):
 def test_cmake_builds_apart_with_ninja_and_distcc_as_the_launcher(cmake_tree):
     p = module.plan(params(cmake_tree, hosts="10.200.1.3/4,lzo 10.200.1.4/4,lzo", configure_args=["-DX=1"]))
     build = str(cmake_tree / "_build")
-    assert p["build_system"] == "cmake" and p["build_dir"] == build and p["configure_needed"]
-    assert p["cmd"] == ["ninja", "-j8"]
-    assert p["configure_cmd"] == ["cmake", "-S", str(cmake_tree), "-B", build, "-G", "Ninja",
+    assert p.build_system == "cmake" and p.build_dir == build and p.configure_needed
+    assert p.cmd == ["ninja", "-j8"]
+    assert p.configure_cmd == ["cmake", "-S", str(cmake_tree), "-B", build, "-G", "Ninja",
                                   "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_CXX_COMPILER=g++",
                                   "-DCMAKE_C_COMPILER_LAUNCHER=distcc", "-DCMAKE_CXX_COMPILER_LAUNCHER=distcc", "-DX=1"]
     # the progress and the logs stay in the source tree, where the action plugin looks for them
-    assert p["state"].dir == str(cmake_tree / TreeState.DIR)
+    assert p.state.dir == str(cmake_tree / TreeState.DIR)
 
 
 def test_cmake_local_baseline_has_no_launcher_and_make_generator(cmake_tree):
     p = module.plan(params(cmake_tree, distcc=False, cmake_generator="make", build_dir="out"), host_cpus=lambda: 2)
-    assert p["cmd"] == ["make", "-j2"] and p["build_dir"] == str(cmake_tree / "out")
-    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=" in p["configure_cmd"] and "Unix Makefiles" in p["configure_cmd"]
+    assert p.cmd == ["make", "-j2"] and p.build_dir == str(cmake_tree / "out")
+    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=" in p.configure_cmd and "Unix Makefiles" in p.configure_cmd
 
 
 def test_autotools_configures_once_then_makes_with_distcc(autotools_tree):
     p = module.plan(params(autotools_tree, hosts="10.200.1.3/4"))
-    assert p["build_system"] == "autotools" and p["configure_cmd"] == ["./configure"] and p["configure_needed"]
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++"]
+    assert p.build_system == "autotools" and p.configure_cmd == ["./configure"] and p.configure_needed
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc", "CXX=distcc g++"]
     (autotools_tree / "config.status").write_text("")
     (autotools_tree / "Makefile").write_text("all:\n")
-    assert not module.plan(params(autotools_tree, hosts="10.200.1.3/4"))["configure_needed"]
-    assert module.plan(params(autotools_tree, hosts="10.200.1.3/4", clean="distclean"))["configure_needed"]
+    assert not module.plan(params(autotools_tree, hosts="10.200.1.3/4")).configure_needed
+    assert module.plan(params(autotools_tree, hosts="10.200.1.3/4", clean="distclean")).configure_needed
     out_of_tree = module.plan(params(autotools_tree, hosts="10.200.1.3/4", build_dir="/srv/b", configure_args=["-q"]))
-    assert out_of_tree["configure_cmd"] == [str(autotools_tree / "configure"), "-q"]
+    assert out_of_tree.configure_cmd == [str(autotools_tree / "configure"), "-q"]
 
 
 @pytest.mark.parametrize("fixture, overrides, message", [
@@ -181,32 +179,32 @@ def test_an_autotools_tree_never_configured_is_not_cleaned(autotools_tree):
     (autotools_tree / "GNUmakefile").write_text("include $(srcdir)/maint.mk\n")
     values = params(autotools_tree, hosts="10.200.1.3/4", clean="clean")
     p = module.plan(values)
-    assert p["configure_needed"]
-    module._clean(_NoCommands(), values, p)
+    assert p.configure_needed
+    clean(_NoCommands(), p)
 
 
 def test_cpu_breakdown_puts_the_accounting_program_in_front_of_distcc(kernel):
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", cpu_breakdown=True), pump_installed=pump_ok)
-    account = p["account"]
+    account = p.account
     assert os.path.dirname(account) == str(kernel / TreeState.DIR)
-    assert p["cmd"] == ["make", "-j4", "CC=%s distcc gcc" % account]
-    assert p["env"]["DISTRANT_CPU_LOG"] == os.path.join(str(kernel), ".distrant", "cpu.log")
+    assert p.cmd == ["make", "-j4", "CC=%s distcc gcc" % account]
+    assert p.env["DISTRANT_CPU_LOG"] == os.path.join(str(kernel), ".distrant", "cpu.log")
     local = module.plan(params(kernel, distcc=False, cpu_breakdown=True), host_cpus=lambda: 2)
-    assert local["cmd"] == ["make", "-j2", "CC=%s gcc" % account]
+    assert local.cmd == ["make", "-j2", "CC=%s gcc" % account]
     off = module.plan(params(kernel, hosts="10.200.1.3/4,lzo"))
-    assert off["account"] is None and "DISTRANT_CPU_LOG" not in off["env"]
+    assert off.account is None and "DISTRANT_CPU_LOG" not in off.env
 
 
 def test_cpu_breakdown_in_a_cmake_tree_is_part_of_the_launcher(cmake_tree):
     p = module.plan(params(cmake_tree, hosts="10.200.1.3/4,lzo", cpu_breakdown=True))
-    assert "-DCMAKE_C_COMPILER_LAUNCHER=%s;distcc" % p["account"] in p["configure_cmd"]
-    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=%s;distcc" % p["account"] in p["configure_cmd"]
+    assert "-DCMAKE_C_COMPILER_LAUNCHER=%s;distcc" % p.account in p.configure_cmd
+    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=%s;distcc" % p.account in p.configure_cmd
 
 
 def test_include_server_options_are_for_pump_mode_and_leave_the_socket_to_the_module(kernel):
     ok = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", include_server_options=["--no_force_dirs"]),
                      pump_installed=pump_ok)
-    assert ok["pump"] is True
+    assert ok.pump is True
     with pytest.raises(module.PlanError, match=r"are for pump mode.*list workers with ,cpp,lzo"):
         module.plan(params(kernel, hosts="10.200.1.3/4,lzo", include_server_options=["--no_force_dirs"]))
     with pytest.raises(module.PlanError, match="may not set --port"):
@@ -217,8 +215,8 @@ def test_include_server_options_are_for_pump_mode_and_leave_the_socket_to_the_mo
 def test_make_args_go_to_both_make_commands_before_the_targets(kernel):
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", target="kernel/",
                            make_args=["cmd_check_local_export=", "KCFLAGS=-pipe -g0"]), pump_installed=pump_ok)
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0", "kernel/"]
-    assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0",
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0", "kernel/"]
+    assert p.prepare_cmd == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0",
                                 "prepare"]
 
 
@@ -259,28 +257,28 @@ def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
     lean = ["cmd=@$(if $(cmd_$(1)),set -e; $(echo-cmd) $($(quiet)redirect) $(delete-on-interrupt) $(cmd_$(1)),:)",
             "cmd_check_local_export=",
             "cmd_and_fixdep=$(cmd); scripts/basic/fixdep $(depfile) $@ '$(make-cmd)' > $(dot-target).cmd"]
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["kernel/"]
-    assert p["prepare_cmd"] == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
-    assert p["include_server_options"] == ["--no_force_dirs"]
-    assert p["kbuild_lean"] == ["no_empty_shells", "no_check_local_export", "no_depfile_rm", "no_force_dirs",
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc"] + lean + ["kernel/"]
+    assert p.prepare_cmd == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
+    assert p.include_server_options == ["--no_force_dirs"]
+    assert p.kbuild_lean == ["no_empty_shells", "no_check_local_export", "no_depfile_rm", "no_force_dirs",
                                 "host_compiles"]
     # the host compiles: a wrapper named gcc, first on make's PATH, with a client log of its own
     host_cc = str(kernel61 / ".distrant" / "host-cc")
-    assert p["host_cc"] == {"dir": host_cc, "log": str(kernel61 / ".distrant" / "host-client.log")}
-    assert p["env"]["PATH"].split(os.pathsep)[0] == host_cc
+    assert p.host_cc == {"dir": host_cc, "log": str(kernel61 / ".distrant" / "host-client.log")}
+    assert p.env["PATH"].split(os.pathsep)[0] == host_cc
 
 
 def test_host_compiles_with_a_relative_tree_put_an_absolute_directory_on_path(kernel61, monkeypatch):
     monkeypatch.chdir(kernel61.parent)
     p = module.plan(params(kernel61.name, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), pump_installed=pump_ok)
-    assert p["host_cc"]["dir"] == str(kernel61 / ".distrant" / "host-cc")
-    assert p["env"]["PATH"].split(os.pathsep)[0] == p["host_cc"]["dir"]
+    assert p.host_cc["dir"] == str(kernel61 / ".distrant" / "host-cc")
+    assert p.env["PATH"].split(os.pathsep)[0] == p.host_cc["dir"]
 
 
 def test_host_compiles_stay_on_the_master_with_llvm_in_the_environment(kernel61, monkeypatch):
     monkeypatch.setenv("LLVM", "1")
     p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), pump_installed=pump_ok)
-    assert p["host_cc"] is None and "host_compiles" not in p["kbuild_lean"]
+    assert p.host_cc is None and "host_compiles" not in p.kbuild_lean
 
 
 @pytest.mark.parametrize("change", [dict(make_args=["HOSTCC=clang"]), dict(make_args=["LLVM=1"]),
@@ -289,7 +287,7 @@ def test_host_compiles_stay_on_the_master_with_llvm_in_the_environment(kernel61,
 def test_host_compiles_stay_with_a_host_compiler_of_the_callers_or_without_distcc(kernel61, change):
     p = module.plan(dict(params(kernel61, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True), **change),
                     pump_installed=pump_ok, host_cpus=lambda: 2)
-    assert "host_compiles" not in p["kbuild_lean"] and p["host_cc"] is None and "PATH" not in p["env"]
+    assert "host_compiles" not in p.kbuild_lean and p.host_cc is None and "PATH" not in p.env
 
 
 def test_the_host_compiler_wrapper_runs_the_client_with_gcc_and_its_own_log(tmp_path):
@@ -338,18 +336,18 @@ def test_kbuild_lean_leaves_what_the_caller_set_and_what_a_newer_kbuild_does_its
     (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_63)
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", kbuild_lean=True,
                            include_server_options=["--no_force_dirs"]), pump_installed=pump_ok)
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == ["host_compiles"]
-    assert p["include_server_options"] == ["--no_force_dirs"]
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc"] and p.kbuild_lean == ["host_compiles"]
+    assert p.include_server_options == ["--no_force_dirs"]
     (kernel / "scripts" / "Kbuild.include").write_text(KBUILD_INCLUDE_61)
     (kernel / "scripts" / "Makefile.build").write_text(MAKEFILE_BUILD_61)
     p = module.plan(params(kernel, hosts="10.200.1.3/4,lzo", kbuild_lean=True, make_args=["cmd_check_local_export=:"]),
                     pump_installed=pump_ok)
-    assert p["cmd"][-3:-1] == ["cmd_check_local_export=:", KBUILD_CMD_LEAN]
-    assert p["kbuild_lean"] == ["no_empty_shells", "no_depfile_rm", "host_compiles"]
-    assert p["include_server_options"] == []  # plain mode
+    assert p.cmd[-3:-1] == ["cmd_check_local_export=:", KBUILD_CMD_LEAN]
+    assert p.kbuild_lean == ["no_empty_shells", "no_depfile_rm", "host_compiles"]
+    assert p.include_server_options == []  # plain mode
     p = module.plan(params(kernel, hosts="10.200.1.3/4,lzo", kbuild_lean=True, make_args=["cmd_and_fixdep=$(cmd)"]),
                     pump_installed=pump_ok)
-    assert "no_depfile_rm" not in p["kbuild_lean"] and [a for a in p["cmd"] if a.startswith("cmd_and_fixdep")] == [
+    assert "no_depfile_rm" not in p.kbuild_lean and [a for a in p.cmd if a.startswith("cmd_and_fixdep")] == [
         "cmd_and_fixdep=$(cmd)"]
 
 
@@ -360,8 +358,8 @@ def test_kbuild_lean_is_for_kernel_trees(tree):
 
 def test_without_kbuild_lean_nothing_is_added(kernel61):
     p = module.plan(params(kernel61, hosts="10.200.1.3/4,cpp,lzo"), pump_installed=pump_ok)
-    assert p["cmd"] == ["make", "-j4", "CC=distcc gcc"] and p["kbuild_lean"] == []
-    assert p["include_server_options"] == []
+    assert p.cmd == ["make", "-j4", "CC=distcc gcc"] and p.kbuild_lean == []
+    assert p.include_server_options == []
 
 
 def test_the_client_goes_in_the_compiler_words_and_must_be_a_program(kernel, tmp_path):
@@ -370,13 +368,13 @@ def test_the_client_goes_in_the_compiler_words_and_must_be_a_program(kernel, tmp
     client.write_text("#!/bin/sh\n")
     client.chmod(0o755)
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=str(client)), pump_installed=pump_ok)
-    assert p["cmd"] == ["make", "-j4", "CC=%s gcc" % client]
+    assert p.cmd == ["make", "-j4", "CC=%s gcc" % client]
     for bad, why in [(str(tmp_path / "nowhere" / "distcc"), "no such executable file"), ("my distcc", "got 'my distcc'"),
                      (str(kernel / "Kbuild"), "no such executable file"), ("./distcc", "not an absolute path")]:
         with pytest.raises(module.PlanError, match="client must be the distcc client.*%s" % why):
             module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=bad), pump_installed=pump_ok)
     # a local build has no client, whatever it names
-    assert module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2)["cmd"] == [
+    assert module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2).cmd == [
         "make", "-j2", "CC=gcc"]
 
 
@@ -385,7 +383,7 @@ def test_check_mode_takes_a_client_that_the_run_would_build_first(kernel, tmp_pa
     missing = str(tmp_path / "bin" / "distcc")
     p = module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=missing), pump_installed=pump_ok,
                     check_mode=True)
-    assert p["cmd"] == ["make", "-j4", "CC=%s gcc" % missing]
+    assert p.cmd == ["make", "-j4", "CC=%s gcc" % missing]
     with pytest.raises(module.PlanError, match="not an absolute path"):
         module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client="bin/distcc"), pump_installed=pump_ok,
                     check_mode=True)

@@ -10,7 +10,7 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     host_list,
     worker_jobs,
 )
-from ansible_collections.distrant.distcc.plugins.module_utils._build import MAX_JOBS, auto_jobs, make_jobs
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import MAX_JOBS, auto_jobs, make_jobs
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import quota_cpus_v2
 
 
