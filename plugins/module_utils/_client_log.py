@@ -37,15 +37,25 @@ _MESSAGES = (
 )
 _MESSAGES = tuple((re.compile(pattern), flag) for pattern, flag in _MESSAGES)
 
-# Why an object was compiled on the master, in the order of precedence used to name it.
-LOCAL_REASONS = (
-    "discrepancy",         # pump mode: the remote result differed from a local retry (files changed under it)
-    "connection_failed",   # the worker did not accept the connection (refused, timeout, unreachable)
-    "remote_failed",       # the remote compile failed (I/O timeout, compiler error there) and was retried here
-    "backoff",             # every listed worker was in distcc's backoff (an earlier failure): no host to send it to
-    "not_distributable",   # distcc does not distribute this command line (-E, -M, -x, profile options, ...)
-    "localhost_slot",      # the host list has localhost and distcc picked it
+# Why an object was compiled on the master, in the order of precedence used to name it, with the
+# flags of its log lines (_MESSAGES) that give each reason: the first reason whose flags the compile
+# has names it. A compile distcc never took for one ("noted") is not_distributable; the rest,
+# localhost_slot.
+_PRECEDENCE = (
+    # pump mode: the remote result differed from a local retry (files changed under it)
+    ("discrepancy", frozenset(["discrepancy"])),
+    # the worker did not accept the connection (refused, timeout, unreachable)
+    ("connection_failed", frozenset(["connection_failed"])),
+    # the remote compile failed (I/O timeout, compiler error there) and was retried here
+    ("remote_failed", frozenset(["remote_failed", "fell_back", "tried_remote"])),
+    # every listed worker was in distcc's backoff (an earlier failure): no host to send it to
+    ("backoff", frozenset(["backoff"])),
+    # distcc does not distribute this command line (-E, -M, -x, profile options, ...)
+    ("not_distributable", frozenset(["not_distributable"])),
+    # the host list has localhost and distcc picked it
+    ("localhost_slot", None),
 )
+LOCAL_REASONS = tuple(reason for reason, dummy in _PRECEDENCE)
 # The reasons that mean a compile was stranded on the master (not a slot of its own, not distcc's rules).
 STRANDED_REASONS = frozenset(("discrepancy", "connection_failed", "remote_failed", "backoff"))
 
@@ -143,18 +153,9 @@ class ClientLog:
                 else:
                     self._remote_preprocessed += 1
             return "remote"
-        if "discrepancy" in flags:
-            reason = "discrepancy"
-        elif "connection_failed" in flags:
-            reason = "connection_failed"
-        elif flags & {"remote_failed", "fell_back", "tried_remote"}:
-            reason = "remote_failed"
-        elif "backoff" in flags:
-            reason = "backoff"
-        elif "not_distributable" in flags or "noted" not in flags:
-            reason = "not_distributable"
-        else:
-            reason = "localhost_slot"
+        if "noted" not in flags:
+            flags = flags | {"not_distributable"}
+        reason = next(reason for reason, given_by in _PRECEDENCE if given_by is None or given_by & flags)
         self._count(reason, 1)
         return reason
 
