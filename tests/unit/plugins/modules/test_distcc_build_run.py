@@ -1,0 +1,232 @@
+"""distcc_build run for real: the module's main on a small C tree, with this host's make and gcc.
+
+Each test runs the whole module (plan, lock, clean, configure, prepare, build, facts, result) as
+Ansible would, with its arguments and its JSON result on stdout; the compiles are real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.distrant.distcc.plugins.module_utils._build_plan import _effective_cpus
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
+from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
+
+pytestmark = pytest.mark.skipif(not (shutil.which("make") and shutil.which("gcc") and shutil.which("timeout")),
+                                reason="needs GNU make, gcc and coreutils' timeout")
+
+MAKEFILE = """\
+hello: main.o greet.o
+\t$(CC) -o $@ main.o greet.o
+%.o: %.c
+\t$(CC) -c -o $@ $<
+slow:
+\tsleep 30
+clean:
+\trm -f hello *.o
+"""
+MAIN_C = '#include <stdio.h>\nconst char *greet(void);\nint main(void) { puts(greet()); return 0; }\n'
+GREET_C = 'const char *greet(void) { return "hello from a distrant build"; }\n'
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "hello"
+    root.mkdir()
+    (root / "Makefile").write_text(MAKEFILE)
+    (root / "main.c").write_text(MAIN_C)
+    (root / "greet.c").write_text(GREET_C)
+    return root
+
+
+def build(capsys, check_mode=False, **args):
+    """Run the module with these arguments; its result (what Ansible would read) and its exit code."""
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            module.main()
+    result = json.loads(capsys.readouterr().out)
+    return result, exit_info.value.code
+
+
+def state(tree, name):
+    return TreeState(str(tree)).path(name)
+
+
+def read(path):
+    with open(path) as handle:
+        return handle.read()
+
+
+def assert_unlocked(tree):
+    """The lock file holds no holder's text and the lock can be taken (the build released it)."""
+    assert read(state(tree, "lock")) == ""
+    with TreeState(str(tree)).lock():
+        assert read(state(tree, "lock")).startswith("pid %d, started " % os.getpid())
+
+
+def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
+    result, code = build(capsys, chdir=str(tree), distcc=False, artifact="hello")
+    jobs = _effective_cpus()
+    assert code == 0 and result["changed"] is True and not result.get("failed")
+    assert result["cmd"] == ["make", "-j%d" % jobs, "CC=gcc", "CXX=g++"]
+    assert result["prepare_cmd"] is None and result["configure_cmd"] is None
+    assert subprocess.run([str(tree / "hello")], stdout=subprocess.PIPE, check=True).stdout == \
+        b"hello from a distrant build\n"
+    facts = result["ansible_facts"]["distcc_build"]
+    measured = {k: facts.pop(k) for k in ("wall_seconds", "user_seconds", "sys_seconds", "host_cpu_seconds",
+                                          "started_at")}
+    assert facts == {
+        "build_system": "make", "build_dir": str(tree), "configure_seconds": None, "prepare_seconds": 0.0,
+        "prepare_targets": [], "jobs": jobs, "hosts": "", "backoff_period": 10, "backoff_at_start": [],
+        "jobs_per_host": {}, "remote_objects": 0, "remote_share": None, "local_reasons": {}, "local_fallbacks": 0,
+        "failed_remote": 0, "objects": 0, "pump": False, "remote_preprocessed": 0, "pump_fallbacks": 0,
+        "pump_switched_off": False, "rc": 0, "artifact": str(tree / "hello"),
+        "artifact_bytes": os.path.getsize(str(tree / "hello")), "kernel_version": None, "config": None,
+        "distcc": False, "client_log": state(tree, "client_log"), "cpu_breakdown": None, "kbuild_lean": [],
+        "host_compiles": None, "client": None, "make_log": state(tree, "make_log"),
+    }
+    assert measured["wall_seconds"] > 0 and measured["user_seconds"] + measured["sys_seconds"] > 0
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", measured["started_at"])
+    make_log = read(facts["make_log"])
+    assert "gcc -c -o main.o main.c" in make_log and "gcc -o hello main.o greet.o" in make_log
+    assert result["stdout_lines"] == make_log.splitlines()[-40:]
+    progress = json.loads(read(state(tree, "progress")))
+    assert progress.pop("elapsed") >= 0
+    assert progress == {"phase": "build", "distcc": False, "objects": 0, "jobs_per_host": {}, "local_fallbacks": 0,
+                        "local_reasons": {}, "running": False}
+    assert_unlocked(tree)
+
+
+def test_check_mode_says_what_would_run_and_changes_nothing(tree, capsys):
+    result, code = build(capsys, check_mode=True, chdir=str(tree), distcc=False, clean="clean", prepare=["greet.o"])
+    jobs = _effective_cpus()
+    assert code == 0 and result["changed"] is True
+    assert result["msg"] == ("would run make clean, then make -j{0} CC=gcc CXX=g++ greet.o, then make -j{0} CC=gcc "
+                             "CXX=g++ in {1} with DISTCC_HOSTS=''".format(jobs, tree))
+    assert sorted(os.listdir(str(tree))) == ["Makefile", "greet.c", "main.c"]
+
+
+def test_the_prepare_targets_are_made_first_and_timed(tree, capsys):
+    result, code = build(capsys, chdir=str(tree), distcc=False, prepare=["greet.o"])
+    facts = result["ansible_facts"]["distcc_build"]
+    assert code == 0 and result["prepare_cmd"] == result["cmd"] + ["greet.o"]
+    assert facts["prepare_targets"] == ["greet.o"] and 0 < facts["prepare_seconds"] <= facts["wall_seconds"]
+    make_log = read(facts["make_log"])
+    # the prepare step's output comes first; its object is not compiled again by the build
+    assert make_log.index("gcc -c -o greet.o greet.c") < make_log.index("gcc -c -o main.o main.c")
+    assert make_log.count("greet.o greet.c") == 1
+
+
+def test_a_failed_compile_fails_the_task_with_the_log_and_releases_the_tree(tree, capsys):
+    (tree / "greet.c").write_text("const char *greet(void) { return nothing; }\n")
+    result, code = build(capsys, chdir=str(tree), distcc=False)
+    make_log = state(tree, "make_log")
+    assert code == 1 and result["failed"] is True and result["rc"] == 2
+    assert result["msg"] == ("make failed (rc 2) in %s; the tree is as make left it, see the last lines below and %s"
+                             % (tree, make_log))
+    assert any("'nothing' undeclared" in line for line in result["stdout_lines"])
+    assert result["ansible_facts"]["distcc_build"]["rc"] == 2
+    assert_unlocked(tree)
+
+
+def test_a_failed_prepare_step_is_named_and_the_build_does_not_run(tree, capsys):
+    (tree / "greet.c").write_text("const char *greet(void) { return nothing; }\n")
+    result, code = build(capsys, chdir=str(tree), distcc=False, prepare=["greet.o"])
+    assert code == 1 and result["msg"].startswith("make greet.o (the prepare step) failed (rc 2) in %s;" % tree)
+    assert not (tree / "main.o").exists()
+    assert_unlocked(tree)
+
+
+def test_a_build_past_its_timeout_is_stopped(tree, capsys):
+    start = time.monotonic()
+    result, code = build(capsys, chdir=str(tree), distcc=False, target="slow", timeout=1)
+    assert code == 1 and result["rc"] == 124 and time.monotonic() - start < 20
+    assert result["msg"] == "the build did not finish within 1 s and was stopped; the tree is as make left it"
+    assert_unlocked(tree)
+
+
+def test_a_failure_inside_the_run_releases_the_tree(tree, capsys):
+    # the Makefile has no distclean: the clean step fails, with the lock held
+    result, code = build(capsys, chdir=str(tree), distcc=False, clean="distclean")
+    assert code == 1 and result["msg"] == "make distclean failed (rc 2)"
+    assert not os.path.exists(state(tree, "make_log"))
+    assert_unlocked(tree)
+
+
+def test_a_second_build_on_a_locked_tree_fails_and_changes_nothing(tree, capsys):
+    os.makedirs(TreeState(str(tree)).dir)
+    with open(state(tree, "progress"), "w") as handle:
+        handle.write('{"objects": 7}')  # the running build's
+    with TreeState(str(tree)).lock():
+        holder = read(state(tree, "lock"))
+        result, code = build(capsys, chdir=str(tree), distcc=False)
+        assert code == 1 and result["failed"] is True and result["lock"] == state(tree, "lock")
+        assert result["msg"] == ("another build is running on this tree (%s); wait for it to finish or stop it, "
+                                 "then run again. Nothing was changed." % holder)
+        assert re.match(r"^pid %d, started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$" % os.getpid(), holder)
+        # the running build's files and its holder text are as they were
+        assert read(state(tree, "lock")) == holder and read(state(tree, "progress")) == '{"objects": 7}'
+        assert sorted(os.listdir(TreeState(str(tree)).dir)) == ["build.lock", "progress.json"]
+        assert not (tree / "main.o").exists()
+    assert_unlocked(tree)
+
+
+def test_the_listed_hosts_backoff_files_are_cleared_at_the_start(tree, capsys, tmp_path):
+    # /usr/bin/env stands in for the distcc client: "CC=/usr/bin/env gcc" compiles here with the real gcc
+    distcc_dir = tmp_path / "distcc"
+    (distcc_dir / "lock").mkdir(parents=True)
+    recent = distcc_dir / "lock" / "backoff_tcp_10.200.1.3_3632_0"
+    old = distcc_dir / "lock" / "backoff_tcp_10.200.1.4_3632_0"
+    other = distcc_dir / "lock" / "backoff_tcp_10.200.9.9_3632_0"
+    for path in (recent, old, other):
+        path.write_text("")
+    os.utime(str(old), (time.time() - 60, time.time() - 60))
+    result, code = build(capsys, chdir=str(tree), hosts="10.200.1.3/1 10.200.1.4/1", client="/usr/bin/env",
+                         env={"DISTCC_DIR": str(distcc_dir)}, backoff_period=30)
+    facts = result["ansible_facts"]["distcc_build"]
+    assert code == 0 and result["cmd"] == ["make", "-j2", "CC=/usr/bin/env gcc", "CXX=/usr/bin/env g++"]
+    assert facts["backoff_at_start"] == ["10.200.1.3:3632"] and facts["backoff_period"] == 30
+    assert not recent.exists() and not old.exists() and other.exists()
+    assert facts["distcc"] is True and facts["client"] == "/usr/bin/env" and facts["hosts"] == "10.200.1.3/1 10.200.1.4/1"
+
+
+@pytest.mark.skipif(not os.path.isfile("/usr/bin/distcc"), reason="needs the distcc client")
+def test_a_distcc_build_on_localhost_accounts_for_every_object(tree, capsys, tmp_path):
+    result, code = build(capsys, chdir=str(tree), hosts="localhost/2", client="/usr/bin/distcc",
+                         env={"DISTCC_DIR": str(tmp_path / "distcc")})
+    facts = result["ansible_facts"]["distcc_build"]
+    assert code == 0 and result["cmd"] == ["make", "-j2", "CC=/usr/bin/distcc gcc", "CXX=/usr/bin/distcc g++"]
+    assert facts["objects"] == 2 and facts["jobs_per_host"] == {"localhost": 2} and facts["remote_objects"] == 0
+    assert facts["local_reasons"] == {"localhost_slot": 2} and facts["remote_share"] == 0.0
+    assert "compile main.c on localhost completed ok" in read(state(tree, "client_log"))
+    progress = json.loads(read(state(tree, "progress")))
+    assert progress["objects"] == 2 and progress["jobs_per_host"] == {"localhost": 2} and progress["running"] is False
+
+
+def test_cpu_breakdown_builds_its_program_and_accounts_for_the_compiles(tree, capsys):
+    result, code = build(capsys, chdir=str(tree), distcc=False, cpu_breakdown=True)
+    account = result["cmd"][2].split()[0][len("CC="):]
+    assert code == 0 and result["cmd"][2:] == ["CC=%s gcc" % account, "CXX=%s g++" % account]
+    assert os.path.dirname(account) == TreeState(str(tree)).dir and os.access(account, os.X_OK)
+    breakdown = result["ansible_facts"]["distcc_build"]["cpu_breakdown"]
+    assert breakdown["client_processes"] == 3  # main.o, greet.o and the link
+    assert os.path.getsize(state(tree, "cpu_log")) > 0
+
+
+def test_cpu_breakdown_with_a_compiler_that_cannot_build_its_program_fails_first(tree, capsys):
+    result, code = build(capsys, chdir=str(tree), distcc=False, cpu_breakdown=True, compiler="false")
+    assert code == 1 and result["msg"].startswith("cpu_breakdown: ")
+    assert result["msg"].endswith(". Nothing was changed or built; build without cpu_breakdown, or give a compiler "
+                                  "that makes programs for the master")
+    assert not os.path.exists(state(tree, "make_log")) and not (tree / "main.o").exists()
+    assert_unlocked(tree)
