@@ -101,7 +101,7 @@ case "${1:-up}" in
         ;;
     bench)
         lab_is_up || die "the lab is not up: run make lab first"
-        ansible-playbook -i inventories/vagrant.yml playbooks/benchmark.yml "${@:2}" ||
+        ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml "${@:2}" ||
             die "the benchmark failed"
         log "report: reports/benchmark.md, reports/benchmark.json, reports/benchmark.svg"
         ;;
@@ -124,7 +124,9 @@ case "${1:-up}" in
         ;;
     bench-provision)
         lab_is_up || die "the lab is not up: run make lab first"
-        python3 "${LAB_ROOT}/bench_provision.py" || die "a re-run of site.yml was not clean (above)"
+        PYTHONPATH="${collections}${PYTHONPATH:+:${PYTHONPATH}}" \
+            python3 -m ansible_collections.distrant.distcc.plugins.plugin_utils._bench_provision ||
+            die "a re-run of site.yml was not clean (above)"
         log "report: reports/provision.md, reports/provision.json"
         ;;
     down)

@@ -1,19 +1,27 @@
-"""bench_report.py on the raw measurements of a real `make bench` run (recorded)."""
+"""The benchmark's report (_bench_report.py, _bench_analysis.py, _bench_render.py) on the raw measurements
+of real `make bench` runs (recorded)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_analysis
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import (
+    benchmark_raw,
+    main,
+    rewrite,
+    team_raw,
+    write,
+)
+
 HERE = os.path.dirname(__file__)
-SCRIPT = os.path.join(HERE, "..", "..", "..", "playbooks", "files", "bench_report.py")
 RAW = os.path.join(HERE, "fixtures", "benchmark-raw.json")
 
 
@@ -21,7 +29,7 @@ RAW = os.path.join(HERE, "fixtures", "benchmark-raw.json")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
     shutil.copy(RAW, out / "benchmark-raw.json")
-    printed = subprocess.run([sys.executable, SCRIPT, str(out)], check=True, capture_output=True, text=True).stdout
+    printed = "\n".join(rewrite("benchmark", str(out))) + "\n"
     with open(out / "benchmark.json") as handle:
         data = json.load(handle)
     with open(RAW) as handle:
@@ -101,7 +109,7 @@ WHOLE_JOB = os.path.join(HERE, "fixtures", "benchmark-raw-whole-job.json")
 def run_report(tmp_path, raw):
     with open(tmp_path / "benchmark-raw.json", "w") as handle:
         json.dump(raw, handle)
-    subprocess.run([sys.executable, SCRIPT, str(tmp_path)], check=True, capture_output=True, text=True)
+    rewrite("benchmark", str(tmp_path))
     with open(tmp_path / "benchmark.json") as handle:
         return json.load(handle), (tmp_path / "benchmark.md").read_text()
 
@@ -153,7 +161,7 @@ def test_a_setup_whose_runs_were_all_refused_has_no_speedup(tmp_path):
 
 
 def test_a_project_run_is_named_with_its_build_system_and_configure_time(tmp_path):
-    # the recorded kernel runs, relabelled as a project's (what benchmark.yml writes with DISTRANT_BENCH_PROJECT)
+    # the recorded kernel runs, relabelled as a project's (what bench.yml writes with DISTRANT_BENCH_PROJECT)
     with open(RAW) as handle:
         raw = json.load(handle)
     raw["project"] = {"name": "yaml-cpp", "version": "0.7.0+dfsg-8", "build_system": "cmake", "target": ""}
@@ -161,7 +169,7 @@ def test_a_project_run_is_named_with_its_build_system_and_configure_time(tmp_pat
         run.update(kernel_version=None, config=None, configure_seconds=0.2 + 0.1 * (i % 3))
     with open(tmp_path / "benchmark-raw.json", "w") as handle:
         json.dump(raw, handle)
-    subprocess.run([sys.executable, SCRIPT, str(tmp_path)], check=True, capture_output=True, text=True)
+    rewrite("benchmark", str(tmp_path))
     with open(tmp_path / "benchmark.md") as handle:
         text = handle.read()
     assert "yaml-cpp 0.7.0+dfsg-8 (cmake): each run after a clean of its build directory" in text
@@ -214,12 +222,7 @@ def test_a_run_without_the_local_build_models_wall_times_and_draws_no_speedups(t
 
 
 def _analysis():
-    sys.path.insert(0, os.path.dirname(SCRIPT))
-    try:
-        import bench_analysis
-    finally:
-        sys.path.pop(0)
-    return bench_analysis
+    return _bench_analysis
 
 
 def test_mean_value_analysis_meets_its_two_limits():
@@ -293,3 +296,55 @@ def test_the_collections_own_setup_calibrates_the_pump_model():
     assert point["name"] == "auto" and point["jobs"] == 8 and workers == 1
     point, _workers = analysis.calibration(setups[:1], True, "m", ["w"])
     assert point["name"] == "auto-2x"
+
+
+# The raw report, assembled from what the playbook collected
+
+def test_the_raw_report_is_assembled_as_it_was_recorded(tmp_path):
+    raw = json.load(open(os.path.join(HERE, "fixtures", "benchmark-raw-3-workers.json")))
+    plan = {"setups": raw["setups"], "target": raw["target"], "config": raw["config"], "project": {}}
+    workers = [{"name": n, "address": a, "cpu": c, "cpus": c["effective_cpus"]}
+               for n, a, c in zip(raw["worker_names"], raw["worker_addresses"], raw["workers"])]
+    master = {"name": raw["master"]["name"], "cpu": raw["master"]["cpu"], "address": "10.200.1.2"}
+    assert benchmark_raw(plan, raw["runs"], master, workers, project={"name": "ignored"}) == raw
+    project = {"name": "yaml-cpp", "version": "0.7.0", "build_system": "cmake", "target": ""}
+    assert benchmark_raw(dict(plan, project={"distcc_project_source": {"debian": "yaml-cpp"}}), raw["runs"], master,
+                         workers, project)["project"] == project
+    shown = write("benchmark", str(tmp_path), benchmark_raw(plan, raw["runs"], master, workers))
+    with open(tmp_path / "benchmark-raw.json") as handle:
+        assert json.load(handle) == raw  # kept: rewrite() recomputes the same report from it
+    assert shown == rewrite("benchmark", str(tmp_path)) and shown[0].startswith("linux 6.1.176, the whole job")
+
+
+def test_the_team_raw_report_names_the_controller():
+    raw = team_raw(["m1", "m2"], [{"repeat": 1}], None, {"m1": {"team": "a", "own": "a"}}, "all")
+    assert raw["samples"] == [] and raw["target"] == "all" and raw["masters"] == ["m1", "m2"]
+    assert re.match(r"^\S+ \S+ \S+, \d+ cores$", raw["machine"])  # uname -srm, nproc
+    assert team_raw([], [], [], {}, "all", machine_name="Linux 6.1 x86_64, 2 cores")["machine"] == "Linux 6.1 x86_64, 2 cores"
+
+
+def backoff_run(case, period, wall, remote, objects, failed, **reasons):
+    return {"case": case, "period": period, "build": {"wall_seconds": wall, "remote_objects": remote, "objects": objects,
+                                                      "failed_remote": failed, "local_reasons": reasons}}
+
+
+def test_the_backoff_table(tmp_path):
+    runs = [backoff_run("transient", 10, 62.34, 180, 210, 1, backoff=29, connection_failed=1),
+            backoff_run("gone", 0, 70.0, 210, 210, 12)]
+    shown = write("backoff", str(tmp_path), runs)
+    assert shown == [
+        "| case | period | wall | on the workers | failed remote attempts | on the master (why) |",
+        "|---|---|---|---|---|---|",
+        "| transient | 10 s | 62.3 s | 180 of 210 | 1 | backoff 29, connection_failed 1 |",
+        "| gone | 0 s | 70.0 s | 210 of 210 | 12 | none |",
+    ]
+    assert (tmp_path / "backoff.md").read_text() == "\n".join(shown) + "\n"
+    assert sorted(os.listdir(tmp_path)) == ["backoff.md"]
+
+
+def test_the_command_line_recomputes_a_report(tmp_path, capsys):
+    shutil.copy(RAW, tmp_path / "benchmark-raw.json")
+    assert main(["benchmark", str(tmp_path)]) == 0
+    assert "| seed |" in capsys.readouterr().out and (tmp_path / "benchmark.svg").exists()
+    assert main(["backoff", str(tmp_path)]) == 2
+    assert "usage: _bench_report.py benchmark|team REPORT_DIR" in capsys.readouterr().err

@@ -1,10 +1,12 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The rendering half of the benchmark report: the Markdown tables and the SVG chart of bench_analysis's report."""
 
 from __future__ import annotations
 
 import math
 
-from bench_analysis import MASTER_SATURATED, MODEL_WORKERS
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_analysis import MASTER_SATURATED, MODEL_WORKERS
 
 
 def _what(report):

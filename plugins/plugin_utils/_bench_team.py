@@ -1,4 +1,6 @@
-"""Turn reports/bench-team-raw.json into bench-team.json and bench-team.md.
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The analysis of make bench-team: bench-team.json and bench-team.md from bench-team-raw.json.
 
 The team benchmark (playbooks/bench_team.yml) runs, for every repeat, the same whole job on
 every master at once ("together"), then on each master alone ("alone"), on the same lab. Here:
@@ -14,18 +16,15 @@ every master at once ("together"), then on each master alone ("alone"), on the s
   differs from the team's; when it is the same list, the alone run is that build;
 - the most compiles distccd ran at once on each worker while the masters built together,
   read from its stats page, against its --jobs.
-Usage: bench_team.py REPORT_DIR
+_bench_report.py writes the files.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import sys
 
-# local_reasons that mean a compile was stranded on the master (module_utils/_client_log.py's STRANDED_REASONS)
-STRANDED = ("backoff", "connection_failed", "remote_failed", "discrepancy")
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import stranded as _stranded
+
 FAIRNESS_TARGET = 0.95
 PENALTY_TARGET = 1.10
 
@@ -43,7 +42,8 @@ def throughput(build):
 
 
 def stranded(build):
-    return {reason: n for reason, n in (build.get("local_reasons") or {}).items() if reason in STRANDED and n}
+    """The compiles of a build stranded on the master, by reason (the reasons with none left out)."""
+    return {reason: n for reason, n in _stranded(build.get("local_reasons") or {}).items() if n}
 
 
 def _median(values):
@@ -146,19 +146,3 @@ def markdown(report):
 def _round(value):
     return round(value, 3) if isinstance(value, float) else value
 
-
-def main(report_dir):
-    with open(os.path.join(report_dir, "bench-team-raw.json")) as handle:
-        raw = json.load(handle)
-    report = analyse(raw)
-    with open(os.path.join(report_dir, "bench-team.json"), "w") as handle:
-        json.dump(report, handle, indent=2)
-    lines = markdown(report)
-    with open(os.path.join(report_dir, "bench-team.md"), "w") as handle:
-        handle.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))

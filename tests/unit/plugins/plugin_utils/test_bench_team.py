@@ -1,19 +1,13 @@
-"""bench_team.py: fairness, the farm's throughput, the penalty alone, stranded compiles, the workers' peaks."""
+"""_bench_team.py: fairness, the farm's throughput, the penalty alone, stranded compiles, the workers' peaks."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-HERE = os.path.dirname(__file__)
-FILES = os.path.join(HERE, "..", "..", "..", "playbooks", "files")
-sys.path.insert(0, FILES)
-
-from bench_team import analyse, jain, markdown  # noqa: E402
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import rewrite
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_team import analyse, jain, markdown
 
 
 def build(wall, objects=100, remote=100, **reasons):
@@ -82,10 +76,9 @@ def test_stranded_compiles_and_oversubscribed_workers_are_named():
     assert "{'backoff': 3}" in text
 
 
-def test_the_script_writes_the_report(tmp_path):
+def test_the_report_is_written(tmp_path):
     (tmp_path / "bench-team-raw.json").write_text(json.dumps(raw(machine="Linux 6.1 x86_64, 2 cores")))
-    printed = subprocess.run([sys.executable, os.path.join(FILES, "bench_team.py"), str(tmp_path)],
-                             check=True, capture_output=True, text=True).stdout
+    printed = "\n".join(rewrite("team", str(tmp_path)))
     assert "Jain's fairness index over the masters' throughputs together: 1.0" in printed
     assert json.loads((tmp_path / "bench-team.json").read_text())["fairness"]["jain"] == 1.0
     assert (tmp_path / "bench-team.md").read_text().startswith("| master |")

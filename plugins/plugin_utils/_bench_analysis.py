@@ -1,12 +1,32 @@
-"""The analysis half of the benchmark report: runs summarised per setup, the scaling model and its checks.
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The analysis of make bench: runs summarised per setup, the scaling model and its checks.
 
-bench_report.py reads the raw measurements and writes what analyse() returns; bench_render.py
-draws it (Markdown, SVG). See bench_report.py for what the numbers mean.
+_bench_report.py hands it benchmark-raw.json and writes what analyse() returns; _bench_render.py
+draws it (Markdown, SVG).
+
+Speedup is the local setup's median wall time over each setup's; the ideal speedup is the
+CPU capacity of the hosts a setup uses over the master's (real CPU counts, cgroup quotas
+included); efficiency is their ratio. CPU spent per host comes from each host's cgroup
+(or /proc/stat) counter read before and after every build (for the master by the build
+module around the timed job itself, so that the reset or make clean before it is left out).
+
+The scaling model (model()): a build is its prepare phase P (on the master alone)
+and then one compile per object, make -j of them in flight (the host list's slots per worker
+times the workers). Each compile costs the master c_m CPU-seconds (make, Kbuild, the distcc
+client, the include server) and a worker c_w, both measured with the workers only (plain: the
+setup `plain`; pump: a pump setup without localhost, `auto`). With a master of m CPUs and k
+workers of w CPUs, mean value analysis of that closed network (processor-sharing hosts, a
+fitted latency per compile) gives the throughput; the model reproduces its calibration setup
+and is checked against the pump-<k>w rows. The master becomes the bottleneck from
+k = c_w*m/(c_m*w) workers; below that, too few compiles in flight can leave the workers idle.
 """
 
 from __future__ import annotations
 
 import statistics
+
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import stranded as _stranded
 
 MODEL_WORKERS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
 # How busy the model must keep the master for it to count as the limit of the build
@@ -25,12 +45,9 @@ def cpu_spent(run, host, master=None):
     return after - before if before is not None and after is not None else None
 
 
-STRANDED = ("backoff", "connection_failed", "remote_failed", "discrepancy")
-
-
 def stranded(run):
     """Objects a run compiled on the master for another reason than a localhost slot or distcc's own rules."""
-    return sum(n for reason, n in (run.get("local_reasons") or {}).items() if reason in STRANDED)
+    return sum(_stranded(run.get("local_reasons") or {}).values())
 
 
 BREAKDOWN_PARTS = ("master", "make", "client", "include_server", "accounting", "other")

@@ -1,0 +1,61 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of distrant.distcc.distcc_bench_report: a bench's report, written on the controller.
+
+Assembles the raw measurements of the bench from what the playbook collected, and writes
+them and the report (plugin_utils/_bench_report.py) into O(dest) on the controller.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import (
+    REPORTS,
+    benchmark_raw,
+    team_raw,
+    write,
+)
+
+ARGUMENT_SPEC = {
+    "bench": {"type": "str", "required": True, "choices": ["benchmark", "team", "backoff"]},
+    "dest": {"type": "path", "required": True},
+    "runs": {"type": "list", "elements": "dict", "required": True},
+    "plan": {"type": "dict", "default": {}},
+    "master": {"type": "dict"},
+    "workers": {"type": "list", "elements": "dict", "default": []},
+    "project": {"type": "dict"},
+    "masters": {"type": "list", "elements": "str", "default": []},
+    "samples": {"type": "list", "elements": "dict", "default": []},
+    "host_lists": {"type": "dict", "default": {}},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC,
+            required_if=[("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters"))])
+        bench = args["bench"]
+        try:
+            if bench == "benchmark":
+                raw = benchmark_raw(args["plan"], args["runs"], args["master"], args["workers"], args["project"])
+            elif bench == "team":
+                raw = team_raw(args["masters"], args["runs"], args["samples"], args["host_lists"],
+                               args["plan"].get("target", "all"))
+            else:
+                raw = args["runs"]
+            lines = write(bench, args["dest"], raw)
+        except (KeyError, TypeError, ValueError, OSError) as error:
+            raise AnsibleActionFail("could not write the %s report into %s: %s: %s"
+                                    % (bench, args["dest"], type(error).__name__, error)) from None
+        kind = REPORTS[bench]
+        result.update(changed=True, lines=lines, dest=args["dest"],
+                      files=[name for name in (kind.raw, kind.json, kind.markdown, kind.svg) if name])
+        return result

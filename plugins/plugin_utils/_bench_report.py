@@ -1,0 +1,159 @@
+# Copyright: distrant.distcc contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The reports of every bench (make bench, bench-team, bench-backoff, bench-provision), written one way.
+
+Each bench's raw measurements are assembled here from what its playbook collected (benchmark_raw,
+team_raw), kept as <bench>-raw.json where a report can be recomputed from them, analysed
+(_bench_analysis, _bench_team, backoff_rows, _bench_provision.summarize) and written as JSON and
+Markdown (and the benchmark's SVG) into the report directory by write(). The action plugin
+distrant.distcc.distcc_bench_report calls write() on the controller; a report is recomputed from
+its raw file with
+  python -m ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report benchmark REPORT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import typing as t
+
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_analysis as analysis
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_provision as provision
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_render as render
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_team as team
+
+
+def benchmark_raw(plan, runs, master, workers, project=None):
+    """benchmark-raw.json's content.
+
+    ``plan``: what distcc_bench_plan returned (setups, target, config, project); ``runs``: one
+    entry per build; ``master``: {name, cpu} (cpu: distcc_cpu_info's result); ``workers``:
+    [{name, address, cpu}] in the inventory's order; ``project``: the measured project's name,
+    version, build_system and target (kept only when the plan measured a project).
+    """
+    return {
+        "runs": list(runs),
+        "setups": plan["setups"],
+        "target": plan["target"],
+        "project": dict(project or {}) if plan.get("project") else None,
+        "config": plan["config"],
+        "master": {"name": master["name"], "cpu": master["cpu"]},
+        "workers": [w["cpu"] for w in workers],
+        "worker_names": [w["name"] for w in workers],
+        "worker_addresses": [w["address"] for w in workers],
+    }
+
+
+def machine():
+    """The controller as `uname -srm` and `nproc` name it: where the lab ran."""
+    uname = os.uname()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return "%s %s %s, %d cores" % (uname.sysname, uname.release, uname.machine, cores)
+
+
+def team_raw(masters, runs, samples, host_lists, target, machine_name=None):
+    """bench-team-raw.json's content: ``runs`` [{repeat, mode, master, start, hosts, build}] of every master,
+    ``samples`` the workers' stats read while the masters built together, ``host_lists`` {master: {team, own}}."""
+    return {
+        "masters": list(masters),
+        "runs": list(runs),
+        "samples": list(samples or []),
+        "host_lists": dict(host_lists),
+        "target": target,
+        "machine": machine_name if machine_name is not None else machine(),
+    }
+
+
+BACKOFF_HEADER = (
+    "| case | period | wall | on the workers | failed remote attempts | on the master (why) |",
+    "|---|---|---|---|---|---|",
+)
+
+
+def backoff_rows(runs):
+    """One row per backoff run ({case, period, build}): where its compiles ran and why some ran on the master."""
+    return ["| %s | %d s | %.1f s | %d of %d | %d | %s |" % (
+        run["case"], int(run["period"]), run["build"]["wall_seconds"], run["build"]["remote_objects"],
+        run["build"]["objects"], run["build"]["failed_remote"],
+        format_reasons(run["build"].get("local_reasons") or {}) or "none") for run in runs]
+
+
+class Report(t.NamedTuple):
+    """How one bench's report is made and where it goes (file names in the report directory)."""
+
+    analyse: t.Callable  # raw -> report
+    lines: t.Callable  # report -> (the Markdown file's lines, the lines shown at the end of the run)
+    markdown: str
+    raw: str | None = None  # the raw measurements, kept to recompute the report
+    json: str | None = None
+    svg: str | None = None
+
+
+def _benchmark_lines(report):
+    table = render.markdown(report, report["setups"], report["model"], report["model_check"],
+                            [w["name"] for w in report["cluster"]["workers"]], report["cluster"]["master"]["name"])
+    return table["all"], table["setups"]
+
+
+def _same(lines):
+    return lines, lines
+
+
+REPORTS = {
+    "benchmark": Report(analysis.analyse, _benchmark_lines, "benchmark.md", "benchmark-raw.json", "benchmark.json",
+                        "benchmark.svg"),
+    "team": Report(team.analyse, lambda report: _same(team.markdown(report)), "bench-team.md",
+                   "bench-team-raw.json", "bench-team.json"),
+    "backoff": Report(lambda runs: list(BACKOFF_HEADER) + backoff_rows(runs), _same, "backoff.md"),
+    "provision": Report(provision.summarize, lambda summary: _same(provision.markdown(summary)), "provision.md",
+                        json="provision.json"),
+}
+
+
+def _write_json(path, data, **kwargs):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, **kwargs)
+        handle.write("\n")
+
+
+def write(bench, report_dir, raw):
+    """Write a bench's report from its raw measurements; return the lines to show (a table)."""
+    kind = REPORTS[bench]
+    os.makedirs(report_dir, exist_ok=True)
+    if kind.raw:
+        _write_json(os.path.join(report_dir, kind.raw), raw, indent=4, sort_keys=True, separators=(",", ": "))
+    report = kind.analyse(raw)
+    if kind.json:
+        _write_json(os.path.join(report_dir, kind.json), report, indent=2)
+    lines, shown = kind.lines(report)
+    with open(os.path.join(report_dir, kind.markdown), "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    if kind.svg:
+        render.write_svg(os.path.join(report_dir, kind.svg), report["setups"], report["model"], report["model_check"])
+    return shown
+
+
+def rewrite(bench, report_dir):
+    """Recompute a report from the raw measurements kept in its directory; return the lines to show."""
+    kind = REPORTS[bench]
+    if not kind.raw:
+        raise ValueError("the %s bench keeps no raw measurements to recompute its report from" % bench)
+    with open(os.path.join(report_dir, kind.raw), encoding="utf-8") as handle:
+        raw = json.load(handle)
+    return write(bench, report_dir, raw)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] not in REPORTS or not REPORTS[argv[0]].raw:
+        sys.stderr.write("usage: _bench_report.py %s REPORT_DIR\n"
+                         % "|".join(name for name, kind in REPORTS.items() if kind.raw))
+        return 2
+    print("\n".join(rewrite(argv[0], argv[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
