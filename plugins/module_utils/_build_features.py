@@ -88,7 +88,7 @@ class Pump:
         """Resolve the pump option against the host list, and the include server's options."""
         plan.pump = Pump._mode(params, plan.entries, pump_installed)
         plan.pump_path = params["pump_path"]
-        plan.pump_env = params["env"]
+        plan.include_server_env = params["env"]
         options = list(params["include_server_options"])
         if options and not plan.pump:
             raise PlanError("include_server_options %s are for pump mode, and this build is not in pump mode "
@@ -140,8 +140,9 @@ class Pump:
         """Make the build, with the include server running in pump mode."""
         include_server, pump_env = None, {}
         if plan.pump:
+            # the include server gets the caller's env, not the build's PATH and logs
             include_server = IncludeServer(plan.pump_path, options=plan.include_server_options,
-                                           env=plan.pump_env)  # the caller's env, not the build's PATH and logs
+                                           env=plan.include_server_env)
             try:
                 pump_env = include_server.start()
             except PumpError as exc:
@@ -199,7 +200,8 @@ class KbuildLean:
     def env(plan):
         """The wrapper's directory first on make's PATH."""
         if plan.host_cc:
-            plan.env["PATH"] = plan.host_cc["dir"] + os.pathsep + plan.env.get("PATH", os.environ.get("PATH", os.defpath))
+            path = plan.env.get("PATH", os.environ.get("PATH", os.defpath))
+            plan.env["PATH"] = plan.host_cc["dir"] + os.pathsep + path
 
     @staticmethod
     def setup(module, plan):
@@ -266,9 +268,10 @@ class CpuBreakdown:
     def finish(plan, measured):
         if plan.account:
             counts = measured.counts
+            processes = parse_account_log(read_text(plan.state.path("cpu_log")))
             measured.cpu_breakdown = breakdown(
-                measured.host_cpu, measured.user + measured.sys, parse_account_log(read_text(plan.state.path("cpu_log"))),
-                measured.include_server_cpu, counts["objects"],
+                measured.host_cpu, measured.user + measured.sys, processes, measured.include_server_cpu,
+                counts["objects"],
                 # every object distcc compiled had its client process, each of which wrote a line
                 compiles=counts["objects"] if plan.distcc else None)
 

@@ -17,7 +17,12 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Layout, Plan, PlanError
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
-from ansible_collections.distrant.distcc.plugins.module_utils._host_list import MAX_JOBS, HostsError, auto_jobs, parse_hosts
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import (
+    MAX_JOBS,
+    HostsError,
+    auto_jobs,
+    parse_hosts,
+)
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import check_installed
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import (
     MAKEFILES,

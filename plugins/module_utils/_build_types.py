@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
+
 
 class PlanError(Exception):
     """Parameters the build cannot run with; the message says what to fix. Nothing was changed."""
@@ -39,7 +41,7 @@ class Plan:
 
     # the tree
     chdir: str
-    state: Any  # TreeState
+    state: TreeState  # the build's own files in the tree
     layout: Layout
     # the host list and the build
     distcc: bool
@@ -61,7 +63,7 @@ class Plan:
     # pump
     pump: bool = False
     pump_path: str = ""
-    pump_env: Dict[str, Any] = field(default_factory=dict)  # the caller's env, for the include server
+    include_server_env: Dict[str, Any] = field(default_factory=dict)  # the caller's env, not the build's
     include_server_options: List[str] = field(default_factory=list)
     # kbuild_lean
     kbuild_lean: List[str] = field(default_factory=list)

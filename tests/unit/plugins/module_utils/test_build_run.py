@@ -1,4 +1,4 @@
-"""The run side of distcc_build apart from the module: the tree's lock, the progress file, backoff, facts."""
+"""The run side of distcc_build apart from the module: the progress file, backoff, facts, warnings."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_run import 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import parse_client_log
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import parse_hosts
-from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeBusy, TreeState
 from ansible_collections.distrant.distcc.plugins.modules.distcc_build import ARGUMENT_SPEC
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -30,48 +29,6 @@ def params(chdir, **overrides):
     values = {name: spec.get("default") for name, spec in ARGUMENT_SPEC.items()}
     values.update(chdir=str(chdir), **overrides)
     return values
-
-
-# The tree's lock
-
-def test_a_held_lock_refuses_a_second_holder_with_the_first_ones_text(tmp_path):
-    tree = TreeState(str(tmp_path))
-    os.makedirs(tree.dir)
-    with tree.lock():
-        with open(tree.path("lock")) as handle:
-            holder = handle.read()
-        with pytest.raises(TreeBusy) as busy:
-            with tree.lock():
-                raise AssertionError("the lock was taken twice")
-        assert str(busy.value) == holder and holder.startswith("pid %d, started " % os.getpid())
-        with open(tree.path("lock")) as handle:
-            assert handle.read() == holder  # the refused holder cleared nothing
-    with open(tree.path("lock")) as handle:
-        assert handle.read() == ""
-
-
-def test_the_lock_is_released_when_its_block_exits_the_process(tmp_path):
-    # AnsibleModule.fail_json ends the module with SystemExit
-    tree = TreeState(str(tmp_path))
-    os.makedirs(tree.dir)
-    with pytest.raises(SystemExit):
-        with tree.lock():
-            raise SystemExit(1)
-    with tree.lock():
-        pass
-    with open(tree.path("lock")) as handle:
-        assert handle.read() == ""
-
-
-def test_a_lock_left_by_a_killed_build_names_its_holder_until_taken(tmp_path):
-    # a build killed with SIGKILL leaves its text; flock itself went with the process
-    tree = TreeState(str(tmp_path))
-    os.makedirs(tree.dir)
-    with open(tree.path("lock"), "w") as handle:
-        handle.write("pid 1, started 2026-01-01T00:00:00Z")
-    with tree.lock():
-        with open(tree.path("lock")) as handle:
-            assert handle.read().startswith("pid %d, " % os.getpid())
 
 
 # The progress file
