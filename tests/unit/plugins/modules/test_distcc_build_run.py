@@ -17,6 +17,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_plan import _effective_cpus
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
 
@@ -56,6 +57,11 @@ def build(capsys, check_mode=False, **args):
             module.main()
     result = json.loads(capsys.readouterr().out)
     return result, exit_info.value.code
+
+
+def warnings(result):
+    """The texts of the result's warnings (ansible-core 2.19 gives each as a summary of its event)."""
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
 
 
 def state(tree, name):
@@ -203,6 +209,7 @@ def test_the_listed_hosts_backoff_files_are_cleared_at_the_start(tree, capsys, t
 
 @pytest.mark.skipif(not os.path.isfile("/usr/bin/distcc"), reason="needs the distcc client")
 def test_a_distcc_build_on_localhost_accounts_for_every_object(tree, capsys, tmp_path):
+    (tmp_path / "distcc").mkdir()  # distcc makes its lock and state directories in it, not it
     result, code = build(capsys, chdir=str(tree), hosts="localhost/2", client="/usr/bin/distcc",
                          env={"DISTCC_DIR": str(tmp_path / "distcc")})
     facts = result["ansible_facts"]["distcc_build"]
@@ -230,4 +237,31 @@ def test_cpu_breakdown_with_a_compiler_that_cannot_build_its_program_fails_first
     assert result["msg"].endswith(". Nothing was changed or built; build without cpu_breakdown, or give a compiler "
                                   "that makes programs for the master")
     assert not os.path.exists(state(tree, "make_log")) and not (tree / "main.o").exists()
+    assert_unlocked(tree)
+
+
+@pytest.mark.skipif(not os.path.isfile("/usr/bin/distcc"), reason="needs the distcc client")
+def test_a_worker_that_refuses_strands_the_compiles_and_its_backoff_is_cleared_next_time(tree, capsys, tmp_path):
+    # nothing listens on 127.0.0.1:1: distcc's connection is refused, it compiles here and backs the host off
+    distcc_dir = tmp_path / "distcc"
+    distcc_dir.mkdir()
+    args = dict(chdir=str(tree), hosts="127.0.0.1:1/1", client="/usr/bin/distcc", backoff_period=600,
+                env={"DISTCC_DIR": str(distcc_dir)}, min_remote_share=0.5)
+    result, code = build(capsys, **args)
+    facts = result["ansible_facts"]["distcc_build"]
+    reasons = facts["local_reasons"]
+    assert code == 1 and result["remote_share_failed"] is True and facts["rc"] == 0
+    assert facts["objects"] == 2 and facts["jobs_per_host"] == {"localhost": 2} and facts["remote_share"] == 0.0
+    assert "connection_failed" in reasons and set(reasons) <= {"connection_failed", "backoff"}
+    assert sum(reasons.values()) == 2 and facts["backoff_at_start"] == []
+    on_master = format_reasons(reasons)
+    assert result["msg"] == ("only 0 of 2 objects distcc could distribute (0.0%%) were compiled on the workers, less "
+                             "than min_remote_share 0.5; on the master: %s. The build itself succeeded; see %s"
+                             % (on_master, state(tree, "client_log")))
+    assert warnings(result) == ["2 of 2 objects were compiled on the master although the host list names workers "
+                                  "only: %s (see %s)" % (on_master, state(tree, "client_log"))]
+    assert os.listdir(str(distcc_dir / "lock")).count("backoff_tcp_127.0.0.1_1_0") == 1
+    subprocess.run(["make", "-C", str(tree), "clean"], stdout=subprocess.DEVNULL, check=True)
+    result, code = build(capsys, **args)
+    assert result["ansible_facts"]["distcc_build"]["backoff_at_start"] == ["127.0.0.1:1"]
     assert_unlocked(tree)
