@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import os
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_action import BenchAction
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_plan import (
-    BenchError,
     Cluster,
     backoff_plan,
     benchmark_knobs,
@@ -45,28 +42,20 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(BenchAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("bench", "benchmark", ("master_cpus",))]
     _supports_check_mode = True
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(
-            argument_spec=ARGUMENT_SPEC, required_if=[("bench", "benchmark", ("master_cpus",))])
+    def bench(self, args):
         knobs = {name: args[name] for name in KNOBS if args[name] is not None}
-        try:
-            if args["bench"] == "benchmark":
-                cluster = Cluster(master_cpus=args["master_cpus"], workers=tuple(args["workers"]),
-                                  hosts_file=args["hosts_file"], client=args["client"],
-                                  kbuild_lean=args["kbuild_lean"])
-                plan = benchmark_plan(benchmark_knobs(knobs, os.environ), cluster)
-            elif args["bench"] == "team":
-                plan = team_plan(knobs, os.environ, args["masters"], args["workers"], args["hosts_file"],
-                                 args["kernel_config"])
-            else:
-                plan = backoff_plan(knobs, os.environ, args["hosts_file"], args["network"])
-        except BenchError as error:
-            raise AnsibleActionFail(str(error)) from None
-        result.update(plan, changed=False)
-        return result
+        if args["bench"] == "benchmark":
+            cluster = Cluster(master_cpus=args["master_cpus"], workers=tuple(args["workers"]),
+                              hosts_file=args["hosts_file"], client=args["client"], kbuild_lean=args["kbuild_lean"])
+            plan = benchmark_plan(benchmark_knobs(knobs, os.environ), cluster)
+        elif args["bench"] == "team":
+            plan = team_plan(knobs, os.environ, args["masters"], args["workers"], args["hosts_file"],
+                             args["kernel_config"])
+        else:
+            plan = backoff_plan(knobs, os.environ, args["hosts_file"], args["network"])
+        return dict(plan, changed=False)

@@ -8,9 +8,8 @@ them and the report (plugin_utils/_bench_report.py) into O(dest) on the controll
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_action import BenchAction
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_plan import BenchError
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import (
     REPORTS,
     benchmark_raw,
@@ -32,16 +31,12 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(BenchAction):
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_IF = [("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters"))]
     _supports_check_mode = False
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(
-            argument_spec=ARGUMENT_SPEC,
-            required_if=[("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters"))])
+    def bench(self, args):
         bench = args["bench"]
         try:
             if bench == "benchmark":
@@ -53,9 +48,8 @@ class ActionModule(ActionBase):
                 raw = args["runs"]
             lines = write(bench, args["dest"], raw)
         except (KeyError, TypeError, ValueError, OSError) as error:
-            raise AnsibleActionFail("could not write the %s report into %s: %s: %s"
-                                    % (bench, args["dest"], type(error).__name__, error)) from None
+            raise BenchError("could not write the %s report into %s: %s: %s"
+                             % (bench, args["dest"], type(error).__name__, error)) from None
         kind = REPORTS[bench]
-        result.update(changed=True, lines=lines, dest=args["dest"],
-                      files=[name for name in (kind.raw, kind.json, kind.markdown, kind.svg) if name])
-        return result
+        return {"changed": True, "lines": lines, "dest": args["dest"],
+                "files": [name for name in (kind.raw, kind.json, kind.markdown, kind.svg) if name]}

@@ -56,8 +56,8 @@ options:
     type: raw
   scaling:
     description:
-      - Whether the pump-1w..pump-<N>w rows run: C(auto) (the default, when there are two
-        workers or more), C(true) or C(false). Environment C(DISTRANT_BENCH_SCALING).
+      - "Whether the pump-1w..pump-<N>w rows run: C(auto) (the default: with two workers or
+        more), C(true) or C(false). Environment C(DISTRANT_BENCH_SCALING)."
     type: raw
   project:
     description:
@@ -105,16 +105,9 @@ options:
     description: The cluster network; its address .250 stands for a worker that is gone (O(bench=backoff)).
     type: str
     default: 10.200.1.0/24
-attributes:
-  action:
-    support: full
-    description: An action plugin; it runs on the controller.
-  check_mode:
-    support: full
-    description: Reads only.
-  diff_mode:
-    support: none
-    description: Changes nothing.
+extends_documentation_fragment:
+  - distrant.distcc.controller
+  - distrant.distcc.read_only
 seealso:
   - module: distrant.distcc.distcc_bench_report
 author:

@@ -61,19 +61,18 @@ options:
     elements: dict
     default: []
   host_lists:
-    description: Each master's host lists, C({master: {team, own}}) (O(bench=team)).
+    description: "Each master's host lists, C({master: {team, own}}) (O(bench=team))."
     type: dict
     default: {}
+extends_documentation_fragment:
+  - distrant.distcc.controller
 attributes:
-  action:
-    support: full
-    description: An action plugin; it runs on the controller.
   check_mode:
     support: none
     description: Skipped in check mode (a benchmark measures real builds).
   diff_mode:
     support: none
-    description: No diff.
+    description: Writes files the run makes anew; no diff.
 seealso:
   - module: distrant.distcc.distcc_bench_plan
 author:

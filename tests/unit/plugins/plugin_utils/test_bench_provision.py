@@ -19,6 +19,20 @@ PLAY RECAP *********************************************************************
 """
 
 
+REPORT = """\
+# site.yml re-run on the converged lab (build off)
+
+2 hosts (master, worker-1); median of 3 runs **9.6 s** (spread 0.2 s); check mode 9.3 s.
+
+| run | wall s | changed | failed | tasks | red lines |
+|---|---|---|---|---|---|
+| 1 | 9.5 | 0 | 0 | 141 | 0 |
+| 2 | 9.7 | 0 | 0 | 141 | 0 |
+| 3 | 9.6 | 1 | 0 | 142 | 1 |
+| check | 9.3 | 0 | 0 | 141 | 0 |
+"""
+
+
 def test_the_recap_and_the_red_lines_are_read_through_the_colours():
     assert recap(OUTPUT) == {
         "master": {"ok": 61, "changed": 0, "unreachable": 0, "failed": 0, "skipped": 28},
@@ -32,18 +46,7 @@ def test_the_report_of_the_runs(tmp_path):
     runs = [measured("run", 9.5, 0, clean, "r1.log"), measured("run", 9.7, 0, clean, "r2.log"),
             measured("run", 9.6, 2, OUTPUT, "r3.log"), measured("check", 9.3, 0, clean, "check.log")]
     shown = write("provision", str(tmp_path), runs)
-    assert shown == [
-        "# site.yml re-run on the converged lab (build off)",
-        "",
-        "2 hosts (master, worker-1); median of 3 runs **9.6 s** (spread 0.2 s); check mode 9.3 s.",
-        "",
-        "| run | wall s | changed | failed | tasks | red lines |",
-        "|---|---|---|---|---|---|",
-        "| 1 | 9.5 | 0 | 0 | 141 | 0 |",
-        "| 2 | 9.7 | 0 | 0 | 141 | 0 |",
-        "| 3 | 9.6 | 1 | 0 | 142 | 1 |",
-        "| check | 9.3 | 0 | 0 | 141 | 0 |",
-    ]
+    assert "\n".join(shown) + "\n" == (tmp_path / "provision.md").read_text() == REPORT
     summary = json.loads((tmp_path / "provision.json").read_text())
     assert summary["median_seconds"] == 9.6 and summary["check_seconds"] == 9.3 and summary["hosts"] == ["master", "worker-1"]
     assert [r["log"] for r in not_clean(runs)] == ["r3.log"]
