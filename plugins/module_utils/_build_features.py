@@ -37,15 +37,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import (
     make_variables,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError
-
-
-def read_text(path):
-    """The text of a file, "" when it cannot be read."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return ""
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import read_text
 
 
 class Prepare:

@@ -7,14 +7,7 @@ from __future__ import annotations
 import math
 import os
 
-from ansible_collections.distrant.distcc.plugins.module_utils._build_features import (
-    Backoff,
-    CpuBreakdown,
-    KbuildLean,
-    Prepare,
-    Pump,
-    read_text,
-)
+from ansible_collections.distrant.distcc.plugins.module_utils import _build_features as features
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Layout, Plan, PlanError
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import (
@@ -30,6 +23,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._tree import (
     detect_build_system,
     has_makefile,
     is_kernel_tree,
+    read_text,
 )
 
 DEFAULT_CMAKE_BUILD_DIR = "_build"
@@ -178,15 +172,15 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     """
     chdir = params["chdir"]
     state = TreeState(chdir)
-    account = CpuBreakdown.plan(state, params)
+    account = features.CpuBreakdown.plan(state, params)
     layout = _layout(params, account)
     _check_numbers(params)
     entries = _host_entries(params)
-    p = Plan(chdir=chdir, state=state, layout=layout, distcc=params["distcc"], entries=entries, jobs=0, cmd=[],
+    p = Plan(chdir=chdir, state=state, distcc=params["distcc"], entries=entries, jobs=0, cmd=[],
              env={}, clean=params["clean"], timeout=params["timeout"], client=params["client"],
              compiler=params["compiler"], cxx_compiler=params["cxx_compiler"], artifact=params["artifact"],
-             min_remote_share=params["min_remote_share"], account=account)
-    Pump.plan(p, params, pump_installed)
+             min_remote_share=params["min_remote_share"], account=account, **vars(layout))
+    features.Pump.plan(p, params, pump_installed)
     client = params["client"]
     if params["distcc"] and "/" in client and not os.path.isabs(client):
         raise PlanError("client must be the distcc client, a command or an absolute path to a program, got %r "
@@ -197,7 +191,7 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
         raise PlanError("client must be the distcc client, a command or an absolute path to a program, got %r%s"
                         % (client, "" if "/" not in client else " (no such executable file)"))
     p.jobs = _jobs(params, entries, host_cpus)
-    lean_args = KbuildLean.plan(p, params)
+    lean_args = features.KbuildLean.plan(p, params)
     make_args = params["make_args"]
     if make_args and layout.tool != "make":
         raise PlanError("make_args %s are for make, and this tree builds with %s; drop them" % (make_args, layout.tool))
@@ -206,15 +200,16 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
         raise PlanError("make_args may not set %s: the module sets the compiler words itself (see compiler, "
                         "cxx_compiler)" % ", ".join(ours))
     p.cmd = [layout.tool, "-j%d" % p.jobs] + _compiler_words(params, layout, account) + list(make_args) + lean_args
-    Prepare.plan(p, params, list(p.cmd))
+    features.Prepare.plan(p, params, list(p.cmd))
     if params["target"]:
         p.cmd.extend(params["target"].split())
     env = {k: str(v) for k, v in params["env"].items()}
     env.setdefault("DISTCC_IO_TIMEOUT", str(params["io_timeout"]))
     env.setdefault("DISTCC_BACKOFF_PERIOD", str(params["backoff_period"]))
-    env.update(DISTCC_LOG=state.path("client_log"), DISTCC_HOSTS=Pump.hosts(p) if params["distcc"] else "", LC_ALL="C")
+    env.update(DISTCC_LOG=state.path("client_log"), DISTCC_HOSTS=features.Pump.hosts(p) if params["distcc"] else "",
+               LC_ALL="C")
     p.env = env
-    CpuBreakdown.env(p)
-    KbuildLean.env(p)
-    Backoff.plan(p, params)
+    features.CpuBreakdown.env(p)
+    features.KbuildLean.env(p)
+    features.Backoff.plan(p, params)
     return p

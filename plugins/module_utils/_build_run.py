@@ -15,14 +15,13 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
     KbuildLean,
     Prepare,
     Pump,
-    read_text,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import distributable, format_reasons, stranded
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import LOG_ENV as CPU_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._progress import Progress
-from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeBusy
+from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeBusy, read_text
 
 TAIL_LINES = 40
 # The build's files of an earlier build that this one writes again (the others are overwritten whole).

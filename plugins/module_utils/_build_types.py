@@ -36,13 +36,13 @@ class Step:
 
 
 @dataclass
-class Plan:
-    """Everything decided before anything runs (see _build_plan.plan)."""
+class Plan(Layout):
+    """Everything decided before anything runs (see _build_plan.plan): the tree's Layout, and
+    the host list, the commands and the environment of the build, with each feature's part."""
 
     # the tree
     chdir: str
     state: TreeState  # the build's own files in the tree
-    layout: Layout
     # the host list and the build
     distcc: bool
     entries: List[Dict[str, Any]]
@@ -72,34 +72,6 @@ class Plan:
     account: Optional[str] = None  # the accounting program in front of the compiler
     # backoff
     backoff_period: int = 0
-
-    @property
-    def kernel(self):
-        return self.layout.kernel
-
-    @property
-    def build_system(self):
-        return self.layout.build_system
-
-    @property
-    def build_dir(self):
-        return self.layout.build_dir
-
-    @property
-    def tool(self):
-        return self.layout.tool
-
-    @property
-    def configure_cmd(self):
-        return self.layout.configure_cmd
-
-    @property
-    def configure_needed(self):
-        return self.layout.configure_needed
-
-    @property
-    def configured(self):
-        return self.layout.configured
 
     def steps(self):
         """The commands this build runs, in order (what check mode reports)."""

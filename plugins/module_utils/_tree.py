@@ -10,6 +10,15 @@ import os
 import time
 
 
+def read_text(path):
+    """The text of a file, "" when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ""
+
+
 class TreeBusy(Exception):
     """Another build holds the tree's lock; the message is its holder text (pid and start time)."""
 

@@ -14,6 +14,7 @@ import subprocess
 import time
 
 import pytest
+from ansible.module_utils import _internal
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_plan import _effective_cpus
@@ -36,6 +37,13 @@ clean:
 """
 MAIN_C = '#include <stdio.h>\nconst char *greet(void);\nint main(void) { puts(greet()); return 0; }\n'
 GREET_C = 'const char *greet(void) { return "hello from a distrant build"; }\n'
+
+
+@pytest.fixture(autouse=True)
+def on_a_managed_host(monkeypatch):
+    """The module runs as on a managed host, where its warnings go into its result (once the controller's
+    code is imported, by the action plugin's tests, ansible-core would display them instead)."""
+    monkeypatch.setattr(_internal, "is_controller", False)
 
 
 @pytest.fixture
