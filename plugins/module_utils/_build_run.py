@@ -45,6 +45,12 @@ def tail(path, lines=TAIL_LINES):
         return []
 
 
+def result(plan):
+    """The module's result before the build has run (check mode's, with its message)."""
+    return dict(changed=True, cmd=plan.cmd, prepare_cmd=plan.prepare_cmd, configure_cmd=plan.configure_cmd,
+                build_system=plan.build_system, build_dir=plan.build_dir, stdout_lines=[])
+
+
 def would(plan):
     """What check mode reports this build would do."""
     return ("would run %s in %s with DISTCC_HOSTS=%r%s"
@@ -221,25 +227,23 @@ def stranded_warning(plan, counts):
 def report(module, plan, measured, build):
     """Warn of what went on the master, then end the module: failed (timeout, make's rc, min_remote_share) or not."""
     counts = measured.counts
-    result = dict(changed=True, cmd=plan.cmd, prepare_cmd=plan.prepare_cmd, configure_cmd=plan.configure_cmd,
-                  build_system=plan.build_system, build_dir=plan.build_dir, stdout_lines=tail(build["make_log"]),
-                  ansible_facts=dict(distcc_build=build))
+    done = dict(result(plan), stdout_lines=tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
     for warning in (stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured)):
         if warning:
             module.warn(warning)
     rc = measured.rc
     if measured.timed_out:
         module.fail_json(msg="the build did not finish within %d s and was stopped; the tree is as make left it"
-                         % plan.timeout, rc=rc, **result)
+                         % plan.timeout, rc=rc, **done)
     if rc != 0:
         module.fail_json(msg="%s %sfailed (rc %d) in %s; the tree is as %s left it, see the last lines below and %s"
                          % (plan.tool, Prepare.failed(plan, measured), rc, plan.build_dir, plan.tool,
-                            build["make_log"]), rc=rc, **result)
+                            build["make_log"]), rc=rc, **done)
     share = build["remote_share"]
     if plan.min_remote_share > 0 and share is not None and share < plan.min_remote_share:
         module.fail_json(msg="only %d of %d objects distcc could distribute (%.1f%%) were compiled on the workers, "
                              "less than min_remote_share %s; on the master: %s. The build itself succeeded; see %s"
                          % (counts["remote_objects"], distributable(counts), 100 * share, plan.min_remote_share,
                             format_reasons(counts["local_reasons"]) or "none",
-                            build["client_log"]), remote_share_failed=True, **result)
-    module.exit_json(**result)
+                            build["client_log"]), remote_share_failed=True, **done)
+    module.exit_json(**done)

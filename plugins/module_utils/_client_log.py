@@ -155,7 +155,7 @@ class ClientLog:
             return "remote"
         if "noted" not in flags:
             flags = flags | {"not_distributable"}
-        reason = next(reason for reason, given_by in _PRECEDENCE if given_by is None or given_by & flags)
+        reason = next(name for name, given_by in _PRECEDENCE if given_by is None or given_by & flags)
         self._count(reason, 1)
         return reason
 

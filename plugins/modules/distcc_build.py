@@ -543,7 +543,7 @@ stdout_lines:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_plan import PlanError, plan
-from ansible_collections.distrant.distcc.plugins.module_utils._build_run import facts, report, run, would
+from ansible_collections.distrant.distcc.plugins.module_utils._build_run import facts, report, result, run, would
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import BUILD_SYSTEMS
 
 ARGUMENT_SPEC = dict(
@@ -590,8 +590,7 @@ def main():
     except PlanError as exc:
         module.fail_json(msg=str(exc))
     if module.check_mode:
-        module.exit_json(changed=True, cmd=p.cmd, prepare_cmd=p.prepare_cmd, configure_cmd=p.configure_cmd,
-                         build_system=p.build_system, build_dir=p.build_dir, stdout_lines=[], msg=would(p))
+        module.exit_json(msg=would(p), **result(p))
     measured = run(module, p)
     report(module, p, measured, facts(p, measured, lambda target: _make_value(module, p.build_dir, target)))
 
