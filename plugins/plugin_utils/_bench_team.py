@@ -145,4 +145,3 @@ def markdown(report):
 
 def _round(value):
     return round(value, 3) if isinstance(value, float) else value
-
