@@ -42,7 +42,7 @@ def test_the_recap_and_the_red_lines_are_read_through_the_colours():
 
 
 def test_the_report_of_the_runs(tmp_path):
-    clean = OUTPUT.split("fatal:")[0] + OUTPUT.split("\n", 3)[3].replace("changed=1", "changed=0")
+    clean = OUTPUT.split("fatal:", maxsplit=1)[0] + OUTPUT.split("\n", 3)[3].replace("changed=1", "changed=0")
     runs = [measured("run", 9.5, 0, clean, "r1.log"), measured("run", 9.7, 0, clean, "r2.log"),
             measured("run", 9.6, 2, OUTPUT, "r3.log"), measured("check", 9.3, 0, clean, "check.log")]
     shown = write("provision", str(tmp_path), runs)
