@@ -67,13 +67,14 @@ def share(name, options, environ, default):
 
 
 def text(name, options, environ, default):
-    value, where = _given(name, options, environ)
+    """A knob that is a word or words (surrounding blanks dropped)."""
+    value = _given(name, options, environ)[0]
     return default if value is None else str(value).strip()
 
 
 def word_list(name, options, environ):
     """A comma list (or a YAML list as an extra var), blanks dropped."""
-    value, where = _given(name, options, environ)
+    value = _given(name, options, environ)[0]
     if value is None:
         return []
     items = value if isinstance(value, (list, tuple)) else str(value).split(",")
