@@ -130,8 +130,8 @@ def test_cmake_builds_apart_with_ninja_and_distcc_as_the_launcher(cmake_tree):
     assert p.build_system == "cmake" and p.build_dir == build and p.configure_needed
     assert p.cmd == ["ninja", "-j8"]
     assert p.configure_cmd == ["cmake", "-S", str(cmake_tree), "-B", build, "-G", "Ninja",
-                                  "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_CXX_COMPILER=g++",
-                                  "-DCMAKE_C_COMPILER_LAUNCHER=distcc", "-DCMAKE_CXX_COMPILER_LAUNCHER=distcc", "-DX=1"]
+                               "-DCMAKE_C_COMPILER=gcc", "-DCMAKE_CXX_COMPILER=g++",
+                               "-DCMAKE_C_COMPILER_LAUNCHER=distcc", "-DCMAKE_CXX_COMPILER_LAUNCHER=distcc", "-DX=1"]
     # the progress and the logs stay in the source tree, where the action plugin looks for them
     assert p.state.dir == str(cmake_tree / TreeState.DIR)
 
@@ -217,7 +217,7 @@ def test_make_args_go_to_both_make_commands_before_the_targets(kernel):
                            make_args=["cmd_check_local_export=", "KCFLAGS=-pipe -g0"]), pump_installed=pump_ok)
     assert p.cmd == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0", "kernel/"]
     assert p.prepare_cmd == ["make", "-j4", "CC=distcc gcc", "cmd_check_local_export=", "KCFLAGS=-pipe -g0",
-                                "prepare"]
+                             "prepare"]
 
 
 def test_make_args_refused_for_ninja(cmake_tree):
@@ -261,7 +261,7 @@ def test_kbuild_lean_on_linux_61_in_pump_mode(kernel61):
     assert p.prepare_cmd == ["make", "-j4", "CC=distcc gcc"] + lean + ["prepare"]
     assert p.include_server_options == ["--no_force_dirs"]
     assert p.kbuild_lean == ["no_empty_shells", "no_check_local_export", "no_depfile_rm", "no_force_dirs",
-                                "host_compiles"]
+                             "host_compiles"]
     # the host compiles: a wrapper named gcc, first on make's PATH, with a client log of its own
     host_cc = str(kernel61 / ".distrant" / "host-cc")
     assert p.host_cc == {"dir": host_cc, "log": str(kernel61 / ".distrant" / "host-client.log")}

@@ -267,7 +267,7 @@ def test_a_worker_that_refuses_strands_the_compiles_and_its_backoff_is_cleared_n
                              "than min_remote_share 0.5; on the master: %s. The build itself succeeded; see %s"
                              % (on_master, state(tree, "client_log")))
     assert warnings(result) == ["2 of 2 objects were compiled on the master although the host list names workers "
-                                  "only: %s (see %s)" % (on_master, state(tree, "client_log"))]
+                                "only: %s (see %s)" % (on_master, state(tree, "client_log"))]
     assert os.listdir(str(distcc_dir / "lock")).count("backoff_tcp_127.0.0.1_1_0") == 1
     subprocess.run(["make", "-C", str(tree), "clean"], stdout=subprocess.DEVNULL, check=True)
     result, code = build(capsys, **args)
