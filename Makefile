@@ -14,7 +14,7 @@ export DISTRANT_LAB_HOME ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/distrant-lab
 export ANSIBLE_HOME ?= $(CURDIR)/.ansible
 export ANSIBLE_FORCE_COLOR ?= 1
 export PY_COLORS ?= 1
-SCENARIOS ?= default vagrant trixie
+SCENARIOS ?= default vagrant trixie team
 
 RUN = lab/run
 
@@ -58,7 +58,7 @@ integration: ## pytest integration tests with real Vagrant (docker provider)
 	@lab/libvirt.sh plugin
 	$(RUN) python -m pytest -q tests/integration
 
-molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie"; also: team)
+molecule: ## the molecule scenarios (SCENARIOS="default vagrant trixie team")
 	@lab/vagrant-key.sh public >/dev/null
 	@case " $(SCENARIOS) " in *" trixie "*) DISTRANT_IMAGE_SUITES=trixie lab/images.sh systemd >/dev/null;; esac
 	@mkdir -p .cache
