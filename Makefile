@@ -49,7 +49,8 @@ ansible-lint:
 sanity: ## ansible-test sanity on a copy of the collection
 	@$(RUN) lab/sanity.sh
 
-unit: ## pytest unit tests
+unit: ## pytest unit tests (some run make, gcc and the distcc client for real: installed when missing)
+	@source lab/lib.sh && ensure_pkgs make:make gcc:gcc timeout:coreutils distcc:distcc
 	$(RUN) python -m pytest -q tests/unit
 
 integration: ## pytest integration tests with real Vagrant (docker provider)

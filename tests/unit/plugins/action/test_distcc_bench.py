@@ -71,7 +71,7 @@ def test_the_plan_and_the_reports(tmp_path):
     (tmp_path / "parts.json").write_text(json.dumps(parts))
     (tmp_path / "play.yml").write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_ROOT, ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "home"),
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_FORCE_COLOR="0",
                DISTRANT_BENCH_REPEATS="2", DISTRANT_BENCH_SETUPS="local,auto,pump-2w", DISTRANT_BENCH_SCALING="")
     env.pop("DISTRANT_BENCH_BACKOFF_PERIODS", None)
     bindir = os.path.dirname(sys.executable)
@@ -80,7 +80,7 @@ def test_the_plan_and_the_reports(tmp_path):
                           env=env, capture_output=True, text=True, check=False, cwd=tmp_path)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
-    plan = json.loads(out.split('"PLAN ', 1)[1].split('"\n', 1)[0].encode().decode("unicode_escape"))
+    plan = json.loads(proc.stdout.split('"PLAN ', 1)[1].split('"\n', 1)[0].encode().decode("unicode_escape"))
     assert plan["repeats"] == 2  # the environment
     assert [s["name"] for s in plan["setups"]] == ["local", "pump-2w"]  # the extra var over the environment
     assert plan["fresh_setups"] == ["local", "pump-2w"] and plan["changed"] is False
