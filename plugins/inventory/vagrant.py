@@ -214,12 +214,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if running:
             rc, out, err = self._run_vagrant(project, ["ssh-config"] + running)
             if rc != 0:
-                try:
-                    message = error_message(parse_machine_readable(out))
-                except VagrantOutputError:
-                    message = ""
-                raise AnsibleParserError("vagrant ssh-config failed in %s: %s"
-                                         % (project, message or err.strip() or out.strip() or "exit code %d" % rc))
+                self._ssh_config_failed(project, running, rc, out, err)
             try:
                 ssh = parse_ssh_config(out)
             except VagrantOutputError as exc:
@@ -230,6 +225,27 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                          % (project, ", ".join(missing)))
         return {"machines": machines, "ssh": ssh, "vars": self._read_vars_file(project),
                 "fingerprint": self._fingerprint(project)}
+
+    def _ssh_config_failed(self, project, running, rc, out, err):
+        """Raise the error of a failed ``vagrant ssh-config``, naming the machine it failed for.
+
+        vagrant stops at the first machine it cannot answer for and does not name it; with several
+        running machines, each is asked alone (only now that it failed) to find which one."""
+        machine = running[0]
+        if len(running) > 1:
+            machine = None  # unless one machine alone fails: then the failure is that machine's
+            for name in running:
+                alone = self._run_vagrant(project, ["ssh-config", name])
+                if alone[0] != 0:
+                    machine, (rc, out, err) = name, alone
+                    break
+        try:
+            message = error_message(parse_machine_readable(out))
+        except VagrantOutputError:
+            message = ""
+        raise AnsibleParserError("vagrant ssh-config failed in %s%s: %s"
+                                 % (project, " for machine %r" % machine if machine else "",
+                                    message or err.strip() or out.strip() or "exit code %d" % rc))
 
     def _read_vars_file(self, project):
         """{"hosts": {...}, "groups": {...}} from the project's vars_file ({} when there is none)."""

@@ -81,9 +81,11 @@ def parse_status(text):
 
 
 def parse_ssh_config(text):
-    """Blocks of `vagrant ssh-config`: {host: {option_lower: value}}."""
+    """Blocks of `vagrant ssh-config`: {host: {option_lower: value}}.
+
+    An error found in one machine's block names that machine (its Host line)."""
     hosts = {}
-    current = None
+    machine, current = None, None
     for line in (text or "").splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -91,14 +93,19 @@ def parse_ssh_config(text):
         key, _sep, value = stripped.partition(" ")
         value = value.strip()
         if key.lower() == "host":
-            current = hosts.setdefault(value, {})
+            if not value:
+                raise VagrantOutputError("ssh-config has a Host line without a machine name (line %r)" % line[:200])
+            if value in hosts:
+                raise VagrantOutputError("ssh-config has two Host blocks for machine %r" % value[:100])
+            machine, current = value, hosts.setdefault(value, {})
         elif current is None:
             raise VagrantOutputError("ssh-config option before any Host line: %r" % stripped[:200])
         else:
             if len(value) >= 2 and value[0] == value[-1] == '"':
                 value = value[1:-1]
             if key.lower() == "port" and not (value.isdigit() and 1 <= int(value) <= 65535):
-                raise VagrantOutputError("ssh-config gives Port %r, not a port number (1 to 65535)" % value[:50])
+                raise VagrantOutputError("ssh-config of machine %r (its Host block) gives Port %r, not a port number "
+                                         "(1 to 65535)" % (machine[:100], value[:50]))
             current[key.lower()] = value
     return hosts
 

@@ -27,7 +27,9 @@ class Recorder:
 
     def __call__(self, project, args):
         self.calls.append((os.path.basename(project), args))
-        return self.answers[(os.path.basename(project), args[0])]
+        name = os.path.basename(project)
+        # an answer for these very arguments (one machine asked alone), else for the command
+        return self.answers.get((name, " ".join(args))) or self.answers[(name, args[0])]
 
 
 @pytest.fixture
@@ -119,7 +121,7 @@ def test_keyed_groups_from_constructed(make_inventory):
          "gave nothing for running machine.s. worker-1"),
         ({("lab", "status"): (0, fixture("status-running.txt"), ""),
           ("lab", "ssh-config"): (1, fixture("ssh-config-stopped.txt"), "")},
-         "vagrant ssh-config failed in .*lab: The provider for this Vagrant-managed machine"),
+         "vagrant ssh-config failed in .*lab for machine .master.: The provider for this Vagrant-managed machine"),
         # recorded: a second 'vagrant up' while another vagrant process held the machine
         ({("lab", "status"): (1, fixture("up-locked.txt"), "")},
          "vagrant status failed in .*lab: a machine is locked by another vagrant process .*"
@@ -131,10 +133,27 @@ def test_errors_name_the_project_and_vagrants_message(make_inventory, answers, m
         make_inventory(answers)
 
 
-def test_crafted_port_is_refused_with_the_value(make_inventory):
-    crafted = fixture("ssh-config-running.txt").replace("Port 2200", "Port twenty-two", 1)
-    with pytest.raises(AnsibleParserError, match="gave unexpected output: ssh-config gives Port 'twenty-two', not a port"):
+@pytest.mark.parametrize("old, new, message", [
+    ("Port 2222", "Port twenty-two",
+     "in .*lab gave unexpected output: ssh-config of machine 'worker-1' .its Host block. gives Port 'twenty-two', "
+     "not a port number .1 to 65535.$"),
+    ("Port 2200", "Port 0", "ssh-config of machine 'master' .its Host block. gives Port '0', not a port number"),
+    ("Host worker-1", "Host master", "ssh-config has two Host blocks for machine 'master'$"),
+])
+def test_an_error_in_one_machines_ssh_config_names_the_machine(make_inventory, old, new, message):
+    crafted = fixture("ssh-config-running.txt").replace(old, new, 1)
+    with pytest.raises(AnsibleParserError, match=message):
         make_inventory({("lab", "status"): (0, fixture("status-running.txt"), ""), ("lab", "ssh-config"): (0, crafted, "")})
+
+
+def test_a_failed_ssh_config_names_the_machine_vagrant_could_not_answer_for(make_inventory):
+    stopped = (1, fixture("ssh-config-stopped.txt"), "")
+    master = fixture("ssh-config-master.txt")
+    answers = {("lab", "status"): (0, fixture("status-running.txt"), ""), ("lab", "ssh-config"): stopped,
+               ("lab", "ssh-config master"): (0, master, ""), ("lab", "ssh-config worker-1"): stopped}
+    with pytest.raises(AnsibleParserError, match="vagrant ssh-config failed in .*lab for machine 'worker-1': "
+                                                 "The provider for this Vagrant-managed machine"):
+        make_inventory(answers)
 
 
 @pytest.mark.parametrize("content, mode, reason", [("no shebang, not a program\n", 0o755, "Exec format error"),
