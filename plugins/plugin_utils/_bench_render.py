@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import math
+import textwrap
+import xml.etree.ElementTree as ET
 
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_analysis import MASTER_SATURATED, MODEL_WORKERS
 
@@ -163,6 +165,38 @@ def _workers_table(pump, checks):
     return lines
 
 
+# A text's width is estimated at this share of its font size per character (a generous average for the
+# sans-serif fonts a viewer picks; bold a tenth wider): the picture is made wide enough for all of its text.
+CHAR_WIDTH = 0.6
+MARGIN = 10
+
+
+def text_width(text, size, bold=False):
+    """The estimated width in pixels of a text at a font size."""
+    return CHAR_WIDTH * size * len(text) * (1.1 if bold else 1.0)
+
+
+def _wrap(text, size, room):
+    """A text cut into lines of at most ``room`` pixels at this font size (at word boundaries)."""
+    return textwrap.wrap(text, max(1, int(room // (CHAR_WIDTH * size))))
+
+
+def _fit(out, width):
+    """The SVG lines with the picture's width raised until every text element fits, margin included."""
+    root = ET.fromstring("\n".join(out + ["</svg>"]))
+    ns = "{http://www.w3.org/2000/svg}"
+    needed = width
+    for element in root.iter(ns + "text"):
+        size = float(element.get("font-size") or root.get("font-size"))
+        extent = text_width(element.text or "", size, element.get("font-weight") == "bold")
+        x = float(element.get("x"))
+        anchor = element.get("text-anchor", "start")
+        right = x + (0 if anchor == "end" else extent / 2 if anchor == "middle" else extent)
+        needed = max(needed, int(math.ceil(right)) + MARGIN)
+    out[0] = out[0].replace('width="%d"' % width, 'width="%d"' % needed, 1)
+    return out
+
+
 def write_svg(path, setups, models, checks):
     width, row, left = 820, 30, 120
     bars_height = 50 + row * len(setups)
@@ -188,6 +222,7 @@ def write_svg(path, setups, models, checks):
                       if s["speedup"] is not None else ""))
     if scaling:
         out += _scaling_chart(setups, models, base, left, chart_top, chart_height, width)
+    out = _fit(out, width)
     out.append("</svg>")
     with open(path, "w") as handle:
         handle.write("\n".join(out) + "\n")
@@ -253,7 +288,9 @@ def _scaling_chart(setups, models, base, left, chart_top, chart_height, width):
         out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s" class="measured"><title>%s: %sx measured, '
                    '%d worker%s</title></circle>' % (x, y, color, s["name"], s["speedup"], s["workers_used"],
                                                      "" if s["workers_used"] == 1 else "s"))
-    if base and measured:
-        out.append('<text x="%d" y="%d" font-size="11">measured against the local build (%.0f s)</text>'
-                   % (x0 + plot_w + 10, y0 - plot_h + 16 * len(series) + 10, base))
+    if base and measured:  # in the legend's column, on as many lines as it takes
+        note = _wrap("measured against the local build (%.0f s)" % base, 11, width - (x0 + plot_w + 10) - MARGIN)
+        for i, line in enumerate(note):
+            out.append('<text x="%d" y="%d" font-size="11">%s</text>'
+                       % (x0 + plot_w + 10, y0 - plot_h + 16 * len(series) + 10 + 13 * i, line))
     return out

@@ -82,6 +82,28 @@ def test_markdown_and_chart_are_written(report):
     assert "| seed |" in report["printed"]
 
 
+def text_extent(element, inherited_size):
+    """(left, right) of an SVG text element, estimated at 0.6 of its font size per character (a generous
+    average for sans-serif; bold a tenth wider)."""
+    size = float(element.get("font-size") or inherited_size)
+    width = 0.6 * size * len(element.text or "") * (1.1 if element.get("font-weight") == "bold" else 1.0)
+    x = float(element.get("x"))
+    anchor = element.get("text-anchor", "start")
+    left = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
+    return left, left + width
+
+
+def test_every_text_of_the_chart_fits_in_the_picture_at_its_own_size(report):
+    root = ET.parse(report["dir"] / "benchmark.svg").getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    width = float(root.get("width"))
+    texts = list(root.iter(ns + "text"))
+    assert any((t.text or "").startswith("measured against the") for t in texts)
+    for text in texts:
+        left, right = text_extent(text, root.get("font-size"))
+        assert 0 <= left and right <= width, (text.text, left, right, width)
+
+
 def test_chart_shows_the_ideal_line_every_measured_setup_and_the_master_limit(report):
     root = ET.parse(report["dir"] / "benchmark.svg").getroot()
     ns = "{http://www.w3.org/2000/svg}"
