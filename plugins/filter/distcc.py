@@ -17,6 +17,7 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import (
     host_list,
     worker_jobs,
 )
+from ansible_collections.distrant.distcc.plugins.plugin_utils._previous_build import PreviousBuildError, previous_build
 from ansible_collections.distrant.distcc.plugins.plugin_utils._project import project_source
 
 # What a worker's ACL may admit: private (RFC 1918) and loopback addresses, however the
@@ -143,6 +144,14 @@ def distcc_project_source(value, name=None):
         raise AnsibleFilterError(str(exc))
 
 
+def distcc_previous_build(previous, current):
+    """The summary's words on the previous build (see _previous_build.previous_build)."""
+    try:
+        return previous_build(previous, current)
+    except PreviousBuildError as exc:
+        raise AnsibleFilterError("distcc_previous_build: %s" % exc)
+
+
 class FilterModule:
     """distrant.distcc filters."""
 
@@ -153,6 +162,7 @@ class FilterModule:
             "distcc_address_in": distcc_address_in,
             "distcc_effective_cpus": distcc_effective_cpus,
             "distcc_host_list": distcc_host_list,
+            "distcc_previous_build": distcc_previous_build,
             "distcc_project_source": distcc_project_source,
             "distcc_worker_jobs": distcc_worker_jobs,
         }

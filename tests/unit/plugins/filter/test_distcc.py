@@ -15,8 +15,8 @@ from ansible_collections.distrant.distcc.plugins.filter.distcc import (
 
 def test_filters_registered():
     assert set(FilterModule().filters()) == {"distcc_acl", "distcc_address_in", "distcc_compiler_check",
-                                             "distcc_effective_cpus", "distcc_host_list", "distcc_project_source",
-                                             "distcc_worker_jobs"}
+                                             "distcc_effective_cpus", "distcc_host_list", "distcc_previous_build",
+                                             "distcc_project_source", "distcc_worker_jobs"}
 
 
 def test_address_in_the_cluster_network():
