@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -33,14 +34,54 @@ def _safe(text):
     return _SAFE.sub("-", text).strip("-.") or "project"
 
 
+def _dict_form(**source):
+    """The extra-vars option that gives this source in its dict form (for messages, with the user's value)."""
+    return "-e '%s'" % json.dumps({"distcc_project_source": source})
+
+
+def from_string(value):
+    """The dict form of a distcc_project_source given as one string (``-e distcc_project_source=...``).
+
+    A path on the controller is taken by what it is: a directory is {dir: path}; a file, or a path
+    named like a tarball, is {archive: path}. JSON text of a dict is read as that dict. Anything
+    else is refused with the dict forms written with the user's own value."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError as exc:
+            raise PolicyError("distcc_project_source %r is not a JSON dict (%s); write it as JSON, e.g. %s"
+                              % (value, exc, _dict_form(dir="/path/on/the/controller")))
+        return parsed
+    path = os.path.expanduser(text)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text):
+        raise PolicyError("distcc_project_source %r is a URL: a download needs its checksum, and a repository its "
+                          "ref; write %s (or %s)" % (value, _dict_form(url=text, checksum="sha256:<hex>"),
+                                                     _dict_form(git=text, version="<tag, branch or commit>")))
+    if os.path.isabs(path) and os.path.isdir(path):
+        return {"dir": text}
+    if os.path.isabs(path) and (os.path.isfile(path) or _TARBALL.search(path)):
+        return {"archive": text}
+    if not os.path.isabs(path) and (os.path.exists(path) or "/" in text or _TARBALL.search(text)):
+        raise PolicyError("distcc_project_source %r is a relative path; give the absolute path on the controller, "
+                          "e.g. %s" % (value, _dict_form(**{"dir" if os.path.isdir(path) else "archive":
+                                                            os.path.abspath(path)})))
+    raise PolicyError("distcc_project_source %r is neither a directory nor a tarball on the controller; name the "
+                      "kind of source in the dict form, e.g. %s for a directory, or %s for Debian's source package"
+                      % (value, _dict_form(dir=text), _dict_form(debian=text)))
+
+
 def project_source(value, name=None):
     """Validate distcc_project_source and normalise it.
 
     Returns dict(kind, location, checksum, version, name, tree): ``tree`` is the directory
     name the project is unpacked into under the role's projects directory (None for a Debian
-    source package, whose version is known only on the master). Raises PolicyError naming
-    what is wrong and what the accepted forms are.
+    source package, whose version is known only on the master). A string is read by from_string
+    (a directory or a tarball on the controller). Raises PolicyError naming what is wrong and what
+    the accepted forms are.
     """
+    if isinstance(value, str):
+        value = from_string(value)
     if not isinstance(value, dict):
         raise PolicyError("distcc_project_source must be a dict naming one kind of source, one of: %s; got %r"
                           % (SOURCE_FORMS, value))
