@@ -6,6 +6,7 @@ in the run, what it reports in the facts (and in check mode's message).
 - Prepare: Kbuild's prepare targets (or the prepare option) made before the timed build, plain distcc;
 - Pump: distcc's pump mode, with the include server running around the build;
 - KbuildLean: Kbuild without its per-object work that makes no object, host programs on the workers;
+- CompileCount: a local build's objects counted, through a program in front of the compiler;
 - CpuBreakdown: the master's CPU split by what used it, through an accounting program;
 - Backoff: distcc's backoff period, and the backoff files of earlier builds cleared at the start.
 """
@@ -21,6 +22,12 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import PlanError
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import parse_client_log
+from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import LOG_ENV as COUNT_LOG_ENV
+from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import (
+    CountError,
+    build_count_program,
+    count_program_path,
+)
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import (
     LOG_ENV as CPU_LOG_ENV,
     AccountError,
@@ -225,6 +232,51 @@ class KbuildLean:
     def would(plan):
         return (", Kbuild's host compiles through %s/gcc (written first, first on make's PATH)" % plan.host_cc["dir"]
                 if plan.host_cc else "")
+
+
+class CompileCount:
+    """A local build's objects, counted: a program in front of the compiler logs every compiler run."""
+
+    @staticmethod
+    def plan(state, params):
+        """The counting program's path in a local build (None with distcc, whose client log counts)."""
+        return count_program_path(state.dir) if not params["distcc"] else None
+
+    @staticmethod
+    def env(plan):
+        if plan.counter:
+            plan.env[COUNT_LOG_ENV] = plan.state.path("compile_log")
+
+    @staticmethod
+    def setup(module, plan, measured):
+        """Build the counting program (with the build's compiler, else the master's cc). When neither builds
+        one that runs here, a program that only runs the compiler takes its place: the build is the same,
+        its objects are not counted, and the task says why (measured.not_counted)."""
+        if not plan.counter:
+            return
+        env = dict(os.environ, **plan.env)
+        errors = []
+        for compiler in dict.fromkeys([plan.compiler, "cc"]):
+            try:
+                build_count_program(plan.counter, compiler, env)
+                return
+            except (CountError, OSError) as exc:
+                errors.append(str(exc))
+        with open(plan.counter, "w") as handle:
+            handle.write('#!/bin/sh\n# distrant: the counting program could not be built; run the compiler\nexec "$@"\n')
+        os.chmod(plan.counter, 0o755)
+        measured.not_counted = "; ".join(errors)
+
+    @staticmethod
+    def would(plan):
+        return ", the objects counted by %s (built first when missing)" % plan.counter if plan.counter else ""
+
+    @staticmethod
+    def warning(plan, measured):
+        if not measured.not_counted:
+            return None
+        return ("the local build's objects were not counted (objects 0): the counting program could not be built: "
+                "%s" % measured.not_counted)
 
 
 class CpuBreakdown:

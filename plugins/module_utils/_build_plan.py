@@ -90,7 +90,7 @@ def _jobs(params, entries, host_cpus):
     return jobs
 
 
-def _layout(params, account=None):
+def _layout(params, account=None, counter=None):
     """The build system, the build directory, the build tool and the configure step, from the tree's files."""
     chdir = params["chdir"]
     if not os.path.isdir(chdir):
@@ -128,7 +128,7 @@ def _layout(params, account=None):
         if params["clean"] == "distclean":
             raise PlanError("clean: distclean is for make and autotools trees; a CMake build directory is cleaned "
                             "with clean, and configured again at every build")
-        launcher = ";".join(_launcher(params, account))
+        launcher = ";".join(_launcher(params, account, counter))
         configure_cmd = ["cmake", "-S", chdir, "-B", build_dir,
                          "-G", "Ninja" if params["cmake_generator"] == "ninja" else "Unix Makefiles",
                          "-DCMAKE_C_COMPILER=%s" % params["compiler"],
@@ -146,16 +146,17 @@ def _layout(params, account=None):
                   configure_needed=needed, configured=configured, tool=tool)
 
 
-def _launcher(params, account):
-    """What goes in front of the compiler: distcc, the accounting program, both or nothing."""
-    return ([account] if account else []) + ([params["client"]] if params["distcc"] else [])
+def _launcher(params, account, counter=None):
+    """What goes in front of the compiler: the accounting program (cpu_breakdown), then distcc, or in a
+    local build the program that counts its objects."""
+    return ([account] if account else []) + ([params["client"]] if params["distcc"] else [counter] if counter else [])
 
 
-def _compiler_words(params, layout, account=None):
+def _compiler_words(params, layout, account=None, counter=None):
     """CC=/CXX= for make (CMake puts distcc in front of the compiler itself, as its launcher)."""
     if layout.build_system == "cmake":
         return []
-    prefix = "".join(word + " " for word in _launcher(params, account))
+    prefix = "".join(word + " " for word in _launcher(params, account, counter))
     words = ["CC=%s%s" % (prefix, params["compiler"])]
     if not layout.kernel:
         words.append("CXX=%s%s" % (prefix, params["cxx_compiler"]))
@@ -173,13 +174,14 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     chdir = params["chdir"]
     state = TreeState(chdir)
     account = features.CpuBreakdown.plan(state, params)
-    layout = _layout(params, account)
+    counter = features.CompileCount.plan(state, params)
+    layout = _layout(params, account, counter)
     _check_numbers(params)
     entries = _host_entries(params)
     p = Plan(chdir=chdir, state=state, distcc=params["distcc"], entries=entries, jobs=0, cmd=[],
              env={}, clean=params["clean"], timeout=params["timeout"], client=params["client"],
              compiler=params["compiler"], cxx_compiler=params["cxx_compiler"], artifact=params["artifact"],
-             min_remote_share=params["min_remote_share"], account=account, **vars(layout))
+             min_remote_share=params["min_remote_share"], account=account, counter=counter, **vars(layout))
     features.Pump.plan(p, params, pump_installed)
     client = params["client"]
     if params["distcc"] and "/" in client and not os.path.isabs(client):
@@ -199,7 +201,8 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     if ours:
         raise PlanError("make_args may not set %s: the module sets the compiler words itself (see compiler, "
                         "cxx_compiler)" % ", ".join(ours))
-    p.cmd = [layout.tool, "-j%d" % p.jobs] + _compiler_words(params, layout, account) + list(make_args) + lean_args
+    p.cmd = ([layout.tool, "-j%d" % p.jobs] + _compiler_words(params, layout, account, counter) + list(make_args)
+             + lean_args)
     features.Prepare.plan(p, params, list(p.cmd))
     if params["target"]:
         p.cmd.extend(params["target"].split())
@@ -210,6 +213,7 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
                LC_ALL="C")
     p.env = env
     features.CpuBreakdown.env(p)
+    features.CompileCount.env(p)
     features.KbuildLean.env(p)
     features.Backoff.plan(p, params)
     return p

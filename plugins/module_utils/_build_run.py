@@ -11,6 +11,7 @@ import time
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_features import (
     Backoff,
+    CompileCount,
     CpuBreakdown,
     KbuildLean,
     Prepare,
@@ -19,13 +20,14 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import distributable, format_reasons, stranded
+from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import LOG_ENV as COUNT_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import LOG_ENV as CPU_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._progress import Progress
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeBusy, read_text
 
 TAIL_LINES = 40
 # The build's files of an earlier build that this one writes again (the others are overwritten whole).
-STALE_FILES = ("client_log", "progress", "cpu_log", "host_client_log")
+STALE_FILES = ("client_log", "compile_log", "progress", "cpu_log", "host_client_log")
 
 
 def host_cpu_used():
@@ -56,7 +58,7 @@ def would(plan):
     return ("would run %s in %s with DISTCC_HOSTS=%r%s"
             % (", then ".join(" ".join(step.argv) for step in plan.steps()), plan.build_dir, plan.env["DISTCC_HOSTS"],
                Pump.would(plan))
-            + CpuBreakdown.would(plan) + KbuildLean.would(plan))
+            + CompileCount.would(plan) + CpuBreakdown.would(plan) + KbuildLean.would(plan))
 
 
 def clean(module, plan):
@@ -87,6 +89,7 @@ def configure(module, plan):
     env = dict(plan.env, CC=plan.compiler, CXX=plan.cxx_compiler, DISTCC_HOSTS="localhost")
     env.pop("DISTCC_LOG", None)
     env.pop(CPU_LOG_ENV, None)
+    env.pop(COUNT_LOG_ENV, None)
     start = time.monotonic()
     rc, out, err = module.run_command(plan.configure_cmd, cwd=plan.build_dir, environ_update=env)
     log = plan.state.path("configure_log")
@@ -125,6 +128,7 @@ def _run_locked(module, plan):
             os.unlink(state.path(name))
     measured = Measured(started_at="")
     CpuBreakdown.setup(module, plan)  # before anything changes in the tree
+    CompileCount.setup(module, plan, measured)
     KbuildLean.setup(module, plan)  # after the accounting program, which the master's own gcc builds
     Backoff.setup(module, plan, measured)
     clean(module, plan)
@@ -133,7 +137,8 @@ def _run_locked(module, plan):
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = host_cpu_used()
-    progress = Progress(state.path("progress"), state.path("client_log"), plan.distcc)
+    progress = Progress(state.path("progress"), state.path("client_log" if plan.distcc else "compile_log"),
+                        plan.distcc)
     deadline = progress.start + plan.timeout
     outputs = []
 
@@ -228,7 +233,8 @@ def report(module, plan, measured, build):
     """Warn of what went on the master, then end the module: failed (timeout, make's rc, min_remote_share) or not."""
     counts = measured.counts
     done = dict(result(plan), stdout_lines=tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
-    for warning in (stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured)):
+    for warning in (stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured),
+                    CompileCount.warning(plan, measured)):
         if warning:
             module.warn(warning)
     rc = measured.rc

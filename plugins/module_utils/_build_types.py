@@ -70,6 +70,8 @@ class Plan(Layout):
     host_cc: Optional[Dict[str, str]] = None  # dict(dir, log) of the host compiler's wrapper
     # cpu_breakdown
     account: Optional[str] = None  # the accounting program in front of the compiler
+    # a local build: the program in front of the compiler that counts its objects (_compile_count)
+    counter: Optional[str] = None
     # backoff
     backoff_period: int = 0
 
@@ -103,3 +105,4 @@ class Measured:
     include_server_cpu: Optional[Tuple[float, float]] = None
     host_compiles: Optional[Dict[str, Any]] = None
     cpu_breakdown: Optional[Dict[str, Any]] = None
+    not_counted: Optional[str] = None  # why a local build's objects were not counted (None: they were)

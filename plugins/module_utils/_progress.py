@@ -10,6 +10,7 @@ import threading
 import time
 
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import ClientLog
+from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import CompileLog
 
 PROGRESS_EVERY = 2.0
 
@@ -23,13 +24,14 @@ def write_progress(path, data):
 
 
 class Progress:
-    """The progress file, rewritten every PROGRESS_EVERY s from the client log while make runs."""
+    """The progress file, rewritten every PROGRESS_EVERY s while make runs from the client log (a local
+    build: from its compile log, _compile_count)."""
 
     def __init__(self, path, client_log, distcc=True):
         self.path = path
         self.distcc = distcc
         self.client_log = client_log
-        self.client = ClientLog()
+        self.client = ClientLog() if distcc else CompileLog()
         self.offset = 0
         self.phase = "prepare"
         self.start = time.monotonic()

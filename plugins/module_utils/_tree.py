@@ -76,6 +76,7 @@ class TreeState:
         "lock": "build.lock",  # flock'ed by the running build, holds its pid and start time
         "progress": "progress.json",  # objects so far, per host, rewritten while make runs
         "client_log": "client.log",  # DISTCC_LOG of the build
+        "compile_log": "compile.log",  # a local build: the command line of every compiler run (_compile_count)
         "make_log": "make.log",  # make's (or ninja's) output
         "configure_log": "configure.log",  # configure's or cmake's output
         "include_server_log": "include_server.log",  # pump mode's include server

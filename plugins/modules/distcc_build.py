@@ -145,7 +145,13 @@ options:
     choices: [none, clean, distclean]
     default: none
   distcc:
-    description: C(false) builds locally with the same command otherwise (the baseline).
+    description:
+      - C(false) builds locally with the same command otherwise (the baseline).
+      - A local build counts its objects too, through a small program in front of the compiler (C(<count> gcc),
+        built with O(compiler), else the master's C(cc), into C(<chdir>/.distrant/) on first use) that logs each
+        compiler run's command line and then becomes the compiler (one exec, well under a millisecond per
+        compile). When no such program can be built the build runs uncounted (RV(ansible_facts.distcc_build.objects)
+        0) and the task warns why.
     type: bool
     default: true
   env:
@@ -156,6 +162,20 @@ options:
     description: Seconds before the build is stopped and reported as failed.
     type: int
     default: 3600
+  unreachable_timeout:
+    description:
+      - Seconds the action plugin goes on polling a master that does not answer its polls (an SSH connection
+        that fails, C(sudo) too slow to answer, as in C(Timeout waiting for privilege escalation prompt)), while the
+        build goes on there. A poll without answer is retried after 2, 4 and 8 s, then every 10 s, each retry
+        printed with how long the master has been silent, since when and why; when the master answers again the
+        task goes on and returns the build's result.
+      - A master silent for longer (or past the build's O(timeout) and 180 s) ends the task as unreachable, as
+        Ansible ends any task whose host it cannot reach, with a message that the build may still be running and
+        where its job file (its result and facts once it ends), progress file, make log and client log are on the
+        host. C(0) gives up at the first poll without answer.
+      - Only with the action plugin's polling, that is not with C(async) set on the task nor in check mode.
+    type: int
+    default: 300
   io_timeout:
     description:
       - Seconds the distcc client waits on a silent worker (C(DISTCC_IO_TIMEOUT), distcc's default is 300)
@@ -421,6 +441,7 @@ ansible_facts:
               (RV(ansible_facts.distcc_build.pump_switched_off)).
             - C(not_distributable) - distcc does not distribute this command line (C(-E), C(-M), C(-x), profile
               options, output to stdout, ...); compiler probes that make no object are not counted at all.
+            - C(local_build) - a local build (O(distcc=false)): every object, compiled on the master by choice.
           type: dict
           returned: always
           sample: {"not_distributable": 1}
@@ -430,7 +451,9 @@ ansible_facts:
           returned: always
           sample: false
         jobs_per_host:
-          description: Compiles completed on each host, localhost included (from the client log).
+          description:
+            - Compiles completed on each host, localhost included (from the client log).
+            - A local build (O(distcc=false)) has them all on C(localhost), from its compile log.
           type: dict
           returned: always
           sample: {"10.200.1.3": 440, "localhost": 11}
@@ -457,7 +480,13 @@ ansible_facts:
           returned: always
           sample: 0
         objects:
-          description: Compiles completed (the sum of jobs_per_host); 0 when O(distcc=false), which writes no client log.
+          description:
+            - Compiles of a source file that completed (the sum of RV(ansible_facts.distcc_build.jobs_per_host));
+              compiler probes (of C(/dev/null) or stdin), links and preprocessing are not objects.
+            - With distcc, from distcc's client log (C(DISTCC_LOG)). In a local build (O(distcc=false)), from the
+              compile log of the program in front of the compiler (C(<chdir>/.distrant/compile.log)), counted the
+              same way, all on C(localhost) for the reason C(local_build); 0 only when that program could not be
+              built (the task warns).
           type: int
           returned: always
           sample: 451
@@ -491,8 +520,8 @@ ansible_facts:
               as RV(ansible_facts.distcc_build.host_cpu_seconds); null when it cannot be read.
             - C(client_seconds) - the distcc client processes (C(client_processes) of them) and everything they
               ran on the master (local preprocessing outside pump mode, compiles on a localhost slot or after a
-              failure, compiler probes of the build system). In a local build (O(distcc=false)), the compiler;
-              the per-object values are null there (no client log counts the objects).
+              failure, compiler probes of the build system). In a local build (O(distcc=false)), the compiler
+              (and the program that counts its objects).
             - C(include_server_seconds) - pump mode's include server, its start-up process included (null outside
               pump mode).
             - C(accounting_seconds) - what measuring cost (the accounting program's own CPU).
@@ -560,6 +589,7 @@ ARGUMENT_SPEC = dict(
     distcc=dict(type="bool", default=True),
     env=dict(type="dict", default={}),
     timeout=dict(type="int", default=3600),
+    unreachable_timeout=dict(type="int", default=300),
     io_timeout=dict(type="int", default=60),
     prepare=dict(type="list", elements="str"),
     backoff_period=dict(type="int", default=10),

@@ -103,7 +103,7 @@ def summarize(setup, all_runs, hosts):
         "remote_preprocessed": int(statistics.median(r.get("remote_preprocessed", 0) for r in runs)),
         "pump_fallbacks": sum(r.get("pump_fallbacks", 0) for r in runs),
         "pump_switched_off": sum(1 for r in runs if r.get("pump_switched_off")),
-        "objects": max(r["objects"] for r in runs),  # 0 for a local build: no distcc client log
+        "objects": max(r["objects"] for r in runs),  # a local build's from its compile log
         "cpu_seconds_median": {h: median(cpu_spent(r, h, hosts[0]) for r in runs) for h in hosts},
         "all_ok": all(r["rc"] == 0 for r in runs),
     }
@@ -282,7 +282,8 @@ def analyse(raw):
         "target": raw.get("target", "all"),
         "project": raw.get("project"),
         "configure_seconds_median": _median_of(raw["runs"], "configure_seconds"),
-        "objects": max(r["objects"] for r in raw["runs"]),
+        # the job's objects as distcc counts them (a local build counts its own the same way)
+        "objects": max([r["objects"] for r in raw["runs"] if r.get("hosts")] or [r["objects"] for r in raw["runs"]]),
         "cluster": {"master": {"name": master, "cpus": master_cpus},
                     "workers": [{"name": n, "cpus": c} for n, c in zip(names, worker_cpus)]},
         "ideal_speedup": round((master_cpus + sum(worker_cpus)) / master_cpus, 2),

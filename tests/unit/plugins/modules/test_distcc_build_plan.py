@@ -67,7 +67,12 @@ def test_plain_mode_drops_cpp_and_a_project_gets_no_prepare(tree):
 
 def test_local_build_sizes_jobs_from_the_hosts_cpus(tree):
     p = module.plan(params(tree, distcc=False), host_cpus=lambda: 3)
-    assert p.cmd == ["make", "-j3", "CC=gcc", "CXX=g++"] and p.env["DISTCC_HOSTS"] == "" and p.entries == []
+    # the program that counts a local build's objects is in front of the compiler, its log in the environment
+    assert p.counter == TreeState(str(tree)).dir + "/" + os.path.basename(p.counter)
+    assert p.cmd == ["make", "-j3", "CC=%s gcc" % p.counter, "CXX=%s g++" % p.counter]
+    assert p.env["DISTCC_HOSTS"] == "" and p.entries == []
+    assert p.env["DISTRANT_COMPILE_LOG"] == TreeState(str(tree)).path("compile_log")
+    assert module.plan(params(tree, hosts="10.0.0.1/4")).counter is None
 
 
 def test_env_overrides_and_a_backoff_period_from_env(tree):
@@ -136,10 +141,10 @@ def test_cmake_builds_apart_with_ninja_and_distcc_as_the_launcher(cmake_tree):
     assert p.state.dir == str(cmake_tree / TreeState.DIR)
 
 
-def test_cmake_local_baseline_has_no_launcher_and_make_generator(cmake_tree):
+def test_cmake_local_baseline_has_the_counting_launcher_and_make_generator(cmake_tree):
     p = module.plan(params(cmake_tree, distcc=False, cmake_generator="make", build_dir="out"), host_cpus=lambda: 2)
     assert p.cmd == ["make", "-j2"] and p.build_dir == str(cmake_tree / "out")
-    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=" in p.configure_cmd and "Unix Makefiles" in p.configure_cmd
+    assert "-DCMAKE_CXX_COMPILER_LAUNCHER=%s" % p.counter in p.configure_cmd and "Unix Makefiles" in p.configure_cmd
 
 
 def test_autotools_configures_once_then_makes_with_distcc(autotools_tree):
@@ -190,7 +195,7 @@ def test_cpu_breakdown_puts_the_accounting_program_in_front_of_distcc(kernel):
     assert p.cmd == ["make", "-j4", "CC=%s distcc gcc" % account]
     assert p.env["DISTRANT_CPU_LOG"] == os.path.join(str(kernel), ".distrant", "cpu.log")
     local = module.plan(params(kernel, distcc=False, cpu_breakdown=True), host_cpus=lambda: 2)
-    assert local.cmd == ["make", "-j2", "CC=%s gcc" % account]
+    assert local.cmd == ["make", "-j2", "CC=%s %s gcc" % (account, local.counter)]
     off = module.plan(params(kernel, hosts="10.200.1.3/4,lzo"))
     assert off.account is None and "DISTRANT_CPU_LOG" not in off.env
 
@@ -374,8 +379,8 @@ def test_the_client_goes_in_the_compiler_words_and_must_be_a_program(kernel, tmp
         with pytest.raises(module.PlanError, match="client must be the distcc client.*%s" % why):
             module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client=bad), pump_installed=pump_ok)
     # a local build has no client, whatever it names
-    assert module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2).cmd == [
-        "make", "-j2", "CC=gcc"]
+    local = module.plan(params(kernel, distcc=False, client="my distcc"), host_cpus=lambda: 2)
+    assert local.cmd == ["make", "-j2", "CC=%s gcc" % local.counter]
 
 
 def test_check_mode_takes_a_client_that_the_run_would_build_first(kernel, tmp_path):

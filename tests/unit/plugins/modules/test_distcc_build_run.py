@@ -15,6 +15,7 @@ import time
 
 import pytest
 from ansible.module_utils import _internal
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_plan import _effective_cpus
@@ -92,7 +93,10 @@ def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
     result, code = build(capsys, chdir=str(tree), distcc=False, artifact="hello")
     jobs = _effective_cpus()
     assert code == 0 and result["changed"] is True and not result.get("failed")
-    assert result["cmd"] == ["make", "-j%d" % jobs, "CC=gcc", "CXX=g++"]
+    # the program that counts the compiles is in front of the compiler (_compile_count), nothing else
+    counter = result["cmd"][2].split()[0][len("CC="):]
+    assert result["cmd"] == ["make", "-j%d" % jobs, "CC=%s gcc" % counter, "CXX=%s g++" % counter]
+    assert os.path.dirname(counter) == TreeState(str(tree)).dir and os.access(counter, os.X_OK)
     assert result["prepare_cmd"] is None and result["configure_cmd"] is None
     assert subprocess.run([str(tree / "hello")], stdout=subprocess.PIPE, check=True).stdout == \
         b"hello from a distrant build\n"
@@ -102,8 +106,9 @@ def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
     assert facts == {
         "build_system": "make", "build_dir": str(tree), "configure_seconds": None, "prepare_seconds": 0.0,
         "prepare_targets": [], "jobs": jobs, "hosts": "", "backoff_period": 10, "backoff_at_start": [],
-        "jobs_per_host": {}, "remote_objects": 0, "remote_share": None, "local_reasons": {}, "local_fallbacks": 0,
-        "failed_remote": 0, "objects": 0, "pump": False, "remote_preprocessed": 0, "pump_fallbacks": 0,
+        "jobs_per_host": {"localhost": 2}, "remote_objects": 0, "remote_share": None,
+        "local_reasons": {"local_build": 2}, "local_fallbacks": 0,
+        "failed_remote": 0, "objects": 2, "pump": False, "remote_preprocessed": 0, "pump_fallbacks": 0,
         "pump_switched_off": False, "rc": 0, "artifact": str(tree / "hello"),
         "artifact_bytes": os.path.getsize(str(tree / "hello")), "kernel_version": None, "config": None,
         "distcc": False, "client_log": state(tree, "client_log"), "cpu_breakdown": None, "kbuild_lean": [],
@@ -114,19 +119,42 @@ def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
     make_log = read(facts["make_log"])
     assert "gcc -c -o main.o main.c" in make_log and "gcc -o hello main.o greet.o" in make_log
     assert result["stdout_lines"] == make_log.splitlines()[-40:]
+    # every compiler run is logged (the link too); the two compiles of a source file are the objects
+    assert sorted(read(state(tree, "compile_log")).splitlines()) == [
+        "gcc\x1f-c\x1f-o\x1fgreet.o\x1fgreet.c", "gcc\x1f-c\x1f-o\x1fmain.o\x1fmain.c",
+        "gcc\x1f-o\x1fhello\x1fmain.o\x1fgreet.o"]
     progress = json.loads(read(state(tree, "progress")))
     assert progress.pop("elapsed") >= 0
-    assert progress == {"phase": "build", "distcc": False, "objects": 0, "jobs_per_host": {}, "local_fallbacks": 0,
-                        "local_reasons": {}, "running": False}
+    assert progress == {"phase": "build", "distcc": False, "objects": 2, "jobs_per_host": {"localhost": 2},
+                        "local_fallbacks": 0, "local_reasons": {"local_build": 2}, "running": False}
     assert_unlocked(tree)
+
+
+def test_a_local_build_whose_counting_program_cannot_be_built_runs_uncounted_and_says_why(tree, capsys, monkeypatch):
+    from ansible_collections.distrant.distcc.plugins.module_utils import _build_features
+
+    def cannot(program, compiler, env):
+        raise _build_features.CountError("%s cannot build it (rc 1): no" % compiler)
+
+    monkeypatch.setattr(_build_features, "build_count_program", cannot)
+    monkeypatch.setattr(ansible_warnings, "_global_warnings", {})  # this test's warnings stay in this test
+    result, code = build(capsys, chdir=str(tree), distcc=False, artifact="hello")
+    facts = result["ansible_facts"]["distcc_build"]
+    assert code == 0 and facts["rc"] == 0 and os.path.exists(str(tree / "hello"))
+    assert facts["objects"] == 0 and facts["jobs_per_host"] == {}
+    assert warnings(result) == ["the local build's objects were not counted (objects 0): the counting program could "
+                                "not be built: gcc cannot build it (rc 1): no; cc cannot build it (rc 1): no"]
 
 
 def test_check_mode_says_what_would_run_and_changes_nothing(tree, capsys):
     result, code = build(capsys, check_mode=True, chdir=str(tree), distcc=False, clean="clean", prepare=["greet.o"])
     jobs = _effective_cpus()
     assert code == 0 and result["changed"] is True
-    assert result["msg"] == ("would run make clean, then make -j{0} CC=gcc CXX=g++ greet.o, then make -j{0} CC=gcc "
-                             "CXX=g++ in {1} with DISTCC_HOSTS=''".format(jobs, tree))
+    counter = TreeState(str(tree)).dir + "/compile-count-"
+    counter += result["cmd"][2].split(counter, 1)[1].split()[0]
+    assert result["msg"] == ("would run make clean, then make -j{0} CC={2} gcc CXX={2} g++ greet.o, then make -j{0} "
+                             "CC={2} gcc CXX={2} g++ in {1} with DISTCC_HOSTS='', the objects counted by {2} (built "
+                             "first when missing)".format(jobs, tree, counter))
     assert sorted(os.listdir(str(tree))) == ["Makefile", "greet.c", "main.c"]
 
 
@@ -231,8 +259,9 @@ def test_a_distcc_build_on_localhost_accounts_for_every_object(tree, capsys, tmp
 
 def test_cpu_breakdown_builds_its_program_and_accounts_for_the_compiles(tree, capsys):
     result, code = build(capsys, chdir=str(tree), distcc=False, cpu_breakdown=True)
-    account = result["cmd"][2].split()[0][len("CC="):]
-    assert code == 0 and result["cmd"][2:] == ["CC=%s gcc" % account, "CXX=%s g++" % account]
+    account, counter = result["cmd"][2].split()[:2]
+    account = account[len("CC="):]
+    assert code == 0 and result["cmd"][2:] == ["CC=%s %s gcc" % (account, counter), "CXX=%s %s g++" % (account, counter)]
     assert os.path.dirname(account) == TreeState(str(tree)).dir and os.access(account, os.X_OK)
     breakdown = result["ansible_facts"]["distcc_build"]["cpu_breakdown"]
     assert breakdown["client_processes"] == 3  # main.o, greet.o and the link

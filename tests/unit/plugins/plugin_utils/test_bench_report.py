@@ -370,3 +370,20 @@ def test_the_command_line_recomputes_a_report(tmp_path, capsys):
     assert "| seed |" in capsys.readouterr().out and (tmp_path / "benchmark.svg").exists()
     assert main(["backoff", str(tmp_path)]) == 2
     assert "usage: _bench_report.py benchmark|team REPORT_DIR" in capsys.readouterr().err
+
+
+def test_a_local_build_shows_its_objects_all_on_the_master_by_choice(tmp_path):
+    # the recorded runs, with the local build's objects counted as distcc_build now counts them
+    with open(RAW) as handle:
+        raw = json.load(handle)
+    objects = max(r["objects"] for r in raw["runs"])
+    local = [r for r in raw["runs"] if r["setup"] == "local"]
+    for run in local:
+        run.update(objects=objects + 3, jobs_per_host={"localhost": objects + 3},
+                   local_reasons={"local_build": objects + 3})
+    data, text = run_report(tmp_path, raw)
+    setup = next(s for s in data["setups"] if s["name"] == "local")
+    assert setup["objects"] == objects + 3 and setup["jobs_per_host"] == {"localhost": objects + 3}
+    assert data["objects"] == objects  # the job's objects as distcc counted them
+    row = next(line for line in text.splitlines() if line.startswith("| local |"))
+    assert "| localhost=%d | - | local_build %d |" % (objects + 3, len(local) * (objects + 3)) in row
