@@ -24,7 +24,6 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_types impor
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import parse_client_log
 from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import LOG_ENV as COUNT_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import (
-    CountError,
     build_count_program,
     count_program_path,
 )
@@ -45,6 +44,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import (
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import read_text
+from ansible_collections.distrant.distcc.plugins.module_utils._tree_program import ProgramError
 
 
 class Prepare:
@@ -260,7 +260,7 @@ class CompileCount:
             try:
                 build_count_program(plan.counter, compiler, env)
                 return
-            except (CountError, OSError) as exc:
+            except (ProgramError, OSError) as exc:
                 errors.append(str(exc))
         with open(plan.counter, "w") as handle:
             handle.write('#!/bin/sh\n# distrant: the counting program could not be built; run the compiler\nexec "$@"\n')
@@ -275,8 +275,7 @@ class CompileCount:
     def warning(plan, measured):
         if not measured.not_counted:
             return None
-        return ("the local build's objects were not counted (objects 0): the counting program could not be built: "
-                "%s" % measured.not_counted)
+        return "the local build's objects were not counted (objects 0): %s" % measured.not_counted
 
 
 class CpuBreakdown:

@@ -17,11 +17,8 @@ the reason ``local_build``.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import subprocess
-
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import NOT_OBJECTS
+from ansible_collections.distrant.distcc.plugins.module_utils._tree_program import build_program, program_path
 
 LOG_ENV = "DISTRANT_COMPILE_LOG"
 LOCAL_BUILD = "local_build"  # the local_reasons entry of a local build's objects
@@ -77,46 +74,15 @@ SOURCE_SUFFIXES = (".c", ".cc", ".cpp", ".cxx", ".cp", ".c++", ".C", ".i", ".ii"
 _FILE_OPTIONS = frozenset(["-o", "-MF", "-MT", "-MQ", "-include", "-imacros", "-x"])
 
 
-class CountError(RuntimeError):
-    """The counting program could not be built; the message says why."""
-
-
 def count_program_path(directory):
     """Where the counting program lives in ``directory`` (its name carries the source's hash)."""
-    return os.path.join(directory, "compile-count-%s" % hashlib.sha256(COUNT_SOURCE.encode()).hexdigest()[:12])
+    return program_path(directory, "compile-count", COUNT_SOURCE)
 
 
 def build_count_program(program, compiler, env):
-    """Build the counting program at ``program`` with ``compiler`` unless one that runs is there."""
+    """Build the counting program at ``program`` with ``compiler`` unless one that runs is there (ProgramError)."""
     env = {k: v for k, v in env.items() if k != LOG_ENV}
-
-    def runs(path):
-        try:
-            return subprocess.run([path, "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, env=env, timeout=30, check=False).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-
-    if os.access(program, os.X_OK) and runs(program):
-        return program
-    source, partial = program + ".c", program + ".partial"
-    with open(source, "w") as handle:
-        handle.write(COUNT_SOURCE)
-    try:
-        proc = subprocess.run([compiler, "-O2", "-o", partial, source], stdin=subprocess.DEVNULL, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CountError("%s cannot build it: %s" % (compiler, exc))
-    finally:
-        os.unlink(source)
-    if proc.returncode != 0:
-        raise CountError("%s cannot build it (rc %d): %s"
-                         % (compiler, proc.returncode, proc.stdout.decode("utf-8", "replace")[-300:].strip()))
-    if not runs(partial):
-        os.unlink(partial)
-        raise CountError("what %s builds does not run here (a cross compiler, or a tree mounted noexec?)" % compiler)
-    os.rename(partial, program)
-    return program
+    return build_program(program, COUNT_SOURCE, compiler, env, "the program that counts the objects")
 
 
 def is_object(words):

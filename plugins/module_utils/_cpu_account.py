@@ -22,9 +22,13 @@ the include server. distcc_build's ``cpu_breakdown`` measures them apart:
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
+
+from ansible_collections.distrant.distcc.plugins.module_utils._tree_program import (
+    ProgramError,
+    build_program,
+    program_path,
+)
 
 ACCOUNT_SOURCE = r"""/* distrant cpu-account: run COMMAND, then append to $DISTRANT_CPU_LOG the CPU it (and every
    process it waited for) used, and this program's own, in microseconds:
@@ -96,52 +100,18 @@ int main(int argc, char **argv) {
 LOG_ENV = "DISTRANT_CPU_LOG"
 
 
-class AccountError(RuntimeError):
-    """The accounting program could not be built; the message says why."""
+AccountError = ProgramError  # the accounting program could not be built; the message says why
 
 
 def account_program_path(directory):
-    """Where the accounting program lives in ``directory``: its name carries the source's hash, so a
-    changed source is built again."""
-    digest = hashlib.sha256(ACCOUNT_SOURCE.encode()).hexdigest()[:12]
-    return os.path.join(directory, "cpu-account-%s" % digest)
-
-
-def _runs(program, env):
-    """Whether the program runs here and runs its command (a cross compiler's or a noexec tree's does not)."""
-    env = {k: v for k, v in env.items() if k != LOG_ENV}
-    try:
-        return subprocess.run([program, "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=env, timeout=30, check=False).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    """Where the accounting program lives in ``directory`` (its name carries the source's hash)."""
+    return program_path(directory, "cpu-account", ACCOUNT_SOURCE)
 
 
 def build_account_program(program, compiler, env=None):
     """Build the accounting program at ``program`` with ``compiler`` (in ``env``), unless one that runs is there."""
-    env = dict(os.environ if env is None else env)
-    if os.access(program, os.X_OK) and _runs(program, env):
-        return program
-    source = program + ".c"
-    partial = program + ".partial"
-    with open(source, "w") as handle:
-        handle.write(ACCOUNT_SOURCE)
-    try:
-        proc = subprocess.run([compiler, "-O2", "-o", partial, source], stdin=subprocess.DEVNULL, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise AccountError("cannot build the CPU accounting program with %s: %s" % (compiler, exc))
-    finally:
-        os.unlink(source)
-    if proc.returncode != 0:
-        raise AccountError("cannot build the CPU accounting program with %s (rc %d): %s"
-                           % (compiler, proc.returncode, proc.stdout.decode("utf-8", "replace")[-1000:]))
-    if not _runs(partial, env):
-        os.unlink(partial)
-        raise AccountError("the CPU accounting program built with %s does not run here (a cross compiler, or a "
-                           "tree mounted noexec?)" % compiler)
-    os.rename(partial, program)
-    return program
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != LOG_ENV}
+    return build_program(program, ACCOUNT_SOURCE, compiler, env, "the CPU accounting program")
 
 
 def parse_account_log(text):

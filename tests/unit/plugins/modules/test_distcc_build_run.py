@@ -134,7 +134,8 @@ def test_a_local_build_whose_counting_program_cannot_be_built_runs_uncounted_and
     from ansible_collections.distrant.distcc.plugins.module_utils import _build_features
 
     def cannot(program, compiler, env):
-        raise _build_features.CountError("%s cannot build it (rc 1): no" % compiler)
+        raise _build_features.ProgramError("cannot build the program that counts the objects with %s (rc 1): no"
+                                           % compiler)
 
     monkeypatch.setattr(_build_features, "build_count_program", cannot)
     monkeypatch.setattr(ansible_warnings, "_global_warnings", {})  # this test's warnings stay in this test
@@ -142,8 +143,9 @@ def test_a_local_build_whose_counting_program_cannot_be_built_runs_uncounted_and
     facts = result["ansible_facts"]["distcc_build"]
     assert code == 0 and facts["rc"] == 0 and os.path.exists(str(tree / "hello"))
     assert facts["objects"] == 0 and facts["jobs_per_host"] == {}
-    assert warnings(result) == ["the local build's objects were not counted (objects 0): the counting program could "
-                                "not be built: gcc cannot build it (rc 1): no; cc cannot build it (rc 1): no"]
+    assert warnings(result) == ["the local build's objects were not counted (objects 0): cannot build the program that "
+                                "counts the objects with gcc (rc 1): no; cannot build the program that counts the "
+                                "objects with cc (rc 1): no"]
 
 
 def test_check_mode_says_what_would_run_and_changes_nothing(tree, capsys):
