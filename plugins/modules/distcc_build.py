@@ -441,7 +441,7 @@ ansible_facts:
               (RV(ansible_facts.distcc_build.pump_switched_off)).
             - C(not_distributable) - distcc does not distribute this command line (C(-E), C(-M), C(-x), profile
               options, output to stdout, ...); compiler probes that make no object are not counted at all.
-            - C(local_build) - a local build (O(distcc=false)): every object, compiled on the master by choice.
+            - C(local_build) - a local build (O(distcc=false)), every object, compiled on the master by choice.
           type: dict
           returned: always
           sample: {"not_distributable": 1}

@@ -52,8 +52,8 @@ def test_a_path_given_alone_is_taken_by_what_it_is_on_the_controller(tmp_path):
     (tmp_path / "x-1.0.tar.gz").write_bytes(b"")
     assert project_source(str(tmp_path / "hello"))["kind"] == "dir"
     archive = project_source(" %s " % (tmp_path / "x-1.0.tar.gz"))
-    assert (archive["kind"], archive["location"], archive["tree"]) == ("archive", str(tmp_path / "x-1.0.tar.gz"),
-                                                                      "x-1.0")
+    expected = ("archive", str(tmp_path / "x-1.0.tar.gz"), "x-1.0")
+    assert (archive["kind"], archive["location"], archive["tree"]) == expected
     # not there (yet): named like a tarball, it is one (the role's preflight says it does not exist)
     assert project_source("/srv/src/y-2.1.tar.xz")["kind"] == "archive"
     assert project_source('{"debian": "bzip2"}')["kind"] == "debian"  # -e 'distcc_project_source={...}'
