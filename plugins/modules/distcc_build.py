@@ -193,7 +193,7 @@ options:
         writes such a list when C(distcc_master_pump) is on); C(true) requires such a host.
       - The module starts the include server from O(pump_path) itself, with its files in a private
         directory under C(/tmp), and stops it (bounded wait) and removes the directory afterwards. It
-        does not use Debian's C(distcc-pump) wrapper, which is broken on Python >= 3.10 (see the README).
+        does not use Debian's C(distcc-pump) wrapper, which is broken on Python >= 3.10 (see docs/design.md).
       - A host with C(,cpp) must also have C(,lzo) (distcc requires it and otherwise compiles locally).
     type: raw
     default: auto
@@ -215,7 +215,7 @@ options:
       - Seconds distcc leaves a worker alone after a failed compile or connection to it
         (C(DISTCC_BACKOFF_PERIOD); distcc's default is 60). C(0) turns backoff off, and every compile tries
         every listed worker again, whatever its state.
-      - The default, 10 s, was measured in the lab (see the README); one failed compile no longer sends every
+      - The default, 10 s, was measured in the lab (see docs/benchmarks.md); one failed compile no longer sends every
         compile of the next minute to the master, while a worker that is down costs one attempt per 10 s
         instead of one per compile.
       - Backoff files an earlier build left for the listed hosts are removed before the build (a healthy
