@@ -8,6 +8,7 @@ import math
 import textwrap
 import xml.etree.ElementTree as ET
 
+from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_analysis import MASTER_SATURATED, MODEL_WORKERS
 
 
@@ -92,7 +93,7 @@ def markdown(report, setups, models, checks, names, master):
             round(sum(w for w in workers if w), 1) if any(workers) else "?",
             " ".join("%s=%d" % item for item in s["jobs_per_host"].items()) or "-",
             "%d of %d" % (s["remote_objects"], s["objects"]) if s["hosts"] else "-",
-            ", ".join("%s %d" % item for item in s["local_reasons"].items()) or ("none" if s["hosts"] else "all"),
+            format_reasons(s["local_reasons"]) or ("none" if s["hosts"] else "all"),
             ("%d / %d%s" % (s["remote_preprocessed"], s["pump_fallbacks"],
                             ", switched off in %d run(s)" % s["pump_switched_off"] if s["pump_switched_off"] else ""))
             if s["pump"] else "-"))
