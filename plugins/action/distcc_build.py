@@ -23,7 +23,9 @@ printed with how long the master has been silent and why; the build goes on mean
 result is collected when the master answers again. A master silent for longer than the
 option ``unreachable_timeout`` (or past the build's own timeout) ends the task as unreachable,
 as Ansible ends any task whose host it cannot reach, with where the build's job file, progress
-file and logs are on the host: the build may still be running there.
+file and logs are on the host: the build may still be running there. The result's
+``unanswered_polls`` lists each time the master was silent: since when (the controller's
+clock), for how long, how many polls, the last reason.
 """
 
 from __future__ import annotations
@@ -91,6 +93,10 @@ class Silence:
     def retrying(self, host, wait):
         return "%s did not answer for %d s (since %s): %s; retrying in %d s" % (
             host, self.seconds(), self.since_wall, self.reason, math.ceil(wait))
+
+    def record(self):
+        """What the task's result keeps of this silence (key unanswered_polls)."""
+        return {"since": self.since_wall, "seconds": round(self.seconds()), "polls": self.polls, "reason": self.reason}
 
     def over(self, host):
         return "%s answers again after %d s without answer (since %s, %d poll%s)" % (
@@ -237,6 +243,7 @@ class ActionModule(ActionBase):
         missing = 0
         polls = 0
         silence = None
+        silences = []
         deadline = clock.monotonic() + timeout + GRACE
         wait = FIRST_POLLS[0]
         while True:
@@ -258,7 +265,8 @@ class ActionModule(ActionBase):
                 if silence.ended >= bound:
                     why = ("unreachable_timeout (%d s)" % unreachable_timeout if bound < deadline
                            else "the build's timeout (%d s, and %d s more)" % (timeout, GRACE))
-                    result.update(unreachable=True, changed=True, msg=self._gone(host, silence, why, job_file, jid, chdir))
+                    result.update(unreachable=True, changed=True, msg=self._gone(host, silence, why, job_file, jid, chdir),
+                                  unanswered_polls=silences + [silence.record()])
                     return result
                 wait = min(silence.retry_in(), bound - silence.ended)
                 display.display("  [distcc_build] " + silence.retrying(host, wait), color="yellow")
@@ -266,6 +274,7 @@ class ActionModule(ActionBase):
             if silence:
                 silence.ended = clock.monotonic()
                 display.display("  [distcc_build] " + silence.over(host), color="cyan")
+                silences.append(silence.record())
                 silence = None
                 last = ""
             if job == MISSING:
@@ -295,6 +304,7 @@ class ActionModule(ActionBase):
         for key in ASYNC_KEYS:
             status.pop(key, None)
         result.update(status)
+        result["unanswered_polls"] = silences
         if kept:
             result["warnings"] = list(result.get("warnings") or []) + [kept]
         return result

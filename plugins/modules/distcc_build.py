@@ -323,6 +323,27 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+unanswered_polls:
+  description:
+    - Each time the master did not answer the action plugin's polls while the build ran (see O(unreachable_timeout)),
+      in order; empty when every poll was answered. Not returned with C(async) set on the task nor in check mode.
+  returned: when the action plugin polled the build
+  type: list
+  elements: dict
+  contains:
+    since:
+      description: When the first poll without answer was sent, on the controller's clock (HH:MM:SS).
+      type: str
+    seconds:
+      description: How long the master was silent, from that poll to the end of the last one without answer.
+      type: int
+    polls:
+      description: Polls without answer in a row.
+      type: int
+    reason:
+      description: Why the last one got no answer (the connection's or privilege escalation's message).
+      type: str
+  sample: [{"since": "07:12:02", "seconds": 26, "polls": 3, "reason": "Timeout (12s) waiting for privilege escalation prompt"}]
 cmd:
   description: The make command (argv).
   returned: always

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -209,6 +210,7 @@ def test_polls_without_answer_are_retried_and_the_build_collected(monkeypatch, s
     ]
     assert clock.sleeps == [1, 1, 2, 4, 8, 10]
     assert [mode for dummy, dummy, mode in host.status_calls] == ["status", "cleanup"]
+    assert result["unanswered_polls"] == [{"since": "07:12:02", "seconds": seconds[3], "polls": 3, "reason": reason}]
 
 
 def test_result_collected_when_async_status_gets_no_answer_at_first(monkeypatch):
@@ -256,7 +258,10 @@ def test_master_that_never_answers_again_ends_the_task_after_the_bound(monkeypat
     host = Host([STARTED, BECOME_TIMEOUT], clock=clock)
     plugin, dummy = make_plugin(monkeypatch, host, dict(args, chdir="/srv/tree"))
     result = plugin.run(task_vars={"inventory_hostname": "master"})
+    polls = result.pop("unanswered_polls")
     assert result == {"unreachable": True, "changed": True, "msg": message}
+    assert polls == [{"since": "07:12:02", "seconds": ended - 2, "polls": int(re.search(r"(\d+) polls?\)", message).group(1)),
+                      "reason": "Timeout (12s) waiting for privilege escalation prompt"}]
     assert clock.now == ended
     assert host.status_calls == []  # the job file is left for the build's result
     assert max(clock.sleeps) <= action.PROGRESS_INTERVAL
