@@ -50,7 +50,7 @@ sanity: ## ansible-test sanity on a copy of the collection
 	@$(RUN) lab/sanity.sh
 
 unit: ## pytest unit tests (some run make, gcc and the distcc client for real: installed when missing)
-	@source lab/lib.sh && ensure_pkgs make:make gcc:gcc timeout:coreutils distcc:distcc
+	@source lab/lib.sh && ensure_pkgs make:make gcc:gcc timeout:coreutils distcc:distcc ccache:ccache
 	$(RUN) python -m pytest -q tests/unit
 
 integration: ## pytest integration tests with real Vagrant (docker provider)

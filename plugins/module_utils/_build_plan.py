@@ -8,7 +8,9 @@ import math
 import os
 
 from ansible_collections.distrant.distcc.plugins.module_utils import _build_features as features
+from ansible_collections.distrant.distcc.plugins.module_utils._build_ccache import Ccache
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Layout, Plan, PlanError
+from ansible_collections.distrant.distcc.plugins.module_utils._ccache import find_ccache, version_info
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import read_host_cpus
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import (
     MAX_JOBS,
@@ -90,7 +92,7 @@ def _jobs(params, entries, host_cpus):
     return jobs
 
 
-def _layout(params, account=None, counter=None):
+def _layout(params, account=None, counter=None, ccache=None):
     """The build system, the build directory, the build tool and the configure step, from the tree's files."""
     chdir = params["chdir"]
     if not os.path.isdir(chdir):
@@ -128,7 +130,7 @@ def _layout(params, account=None, counter=None):
         if params["clean"] == "distclean":
             raise PlanError("clean: distclean is for make and autotools trees; a CMake build directory is cleaned "
                             "with clean, and configured again at every build")
-        launcher = ";".join(_launcher(params, account, counter))
+        launcher = ";".join(_launcher(params, account, counter, ccache))
         configure_cmd = ["cmake", "-S", chdir, "-B", build_dir,
                          "-G", "Ninja" if params["cmake_generator"] == "ninja" else "Unix Makefiles",
                          "-DCMAKE_C_COMPILER=%s" % params["compiler"],
@@ -146,24 +148,26 @@ def _layout(params, account=None, counter=None):
                   configure_needed=needed, configured=configured, tool=tool)
 
 
-def _launcher(params, account, counter=None):
+def _launcher(params, account, counter=None, ccache=None):
     """What goes in front of the compiler: the accounting program (cpu_breakdown), then distcc, or in a
-    local build the program that counts its objects."""
-    return ([account] if account else []) + ([params["client"]] if params["distcc"] else [counter] if counter else [])
+    local build the program that counts its objects; with ccache, ccache instead (they are its CCACHE_PREFIX)."""
+    front = [params["client"]] if params["distcc"] else [counter] if counter else []
+    return ([account] if account else []) + ([ccache.program] if ccache else front)
 
 
-def _compiler_words(params, layout, account=None, counter=None):
+def _compiler_words(params, layout, account=None, counter=None, ccache=None):
     """CC=/CXX= for make (CMake puts distcc in front of the compiler itself, as its launcher)."""
     if layout.build_system == "cmake":
         return []
-    prefix = "".join(word + " " for word in _launcher(params, account, counter))
+    prefix = "".join(word + " " for word in _launcher(params, account, counter, ccache))
     words = ["CC=%s%s" % (prefix, params["compiler"])]
     if not layout.kernel:
         words.append("CXX=%s%s" % (prefix, params["cxx_compiler"]))
     return words
 
 
-def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, check_mode=False):
+def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, check_mode=False, ccache_program=find_ccache,
+         ccache_version=version_info):
     """Everything decided before anything runs, from the parameters and the tree's files.
 
     Returns the Plan: the commands, the host lists, the environment and the tree's state files; raises
@@ -175,13 +179,16 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     state = TreeState(chdir)
     account = features.CpuBreakdown.plan(state, params)
     counter = features.CompileCount.plan(state, params)
-    layout = _layout(params, account, counter)
+    ccache = Ccache.plan(state, params, params["client"] if params["distcc"] else counter, find=ccache_program,
+                         versions=ccache_version, check_mode=check_mode)
+    layout = _layout(params, account, counter, ccache)
     _check_numbers(params)
     entries = _host_entries(params)
     p = Plan(chdir=chdir, state=state, distcc=params["distcc"], entries=entries, jobs=0, cmd=[],
              env={}, clean=params["clean"], timeout=params["timeout"], client=params["client"],
              compiler=params["compiler"], cxx_compiler=params["cxx_compiler"], artifact=params["artifact"],
-             min_remote_share=params["min_remote_share"], account=account, counter=counter, **vars(layout))
+             min_remote_share=params["min_remote_share"], account=account, counter=counter, ccache=ccache,
+             **vars(layout))
     features.Pump.plan(p, params, pump_installed)
     client = params["client"]
     if params["distcc"] and "/" in client and not os.path.isabs(client):
@@ -201,8 +208,8 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     if ours:
         raise PlanError("make_args may not set %s: the module sets the compiler words itself (see compiler, "
                         "cxx_compiler)" % ", ".join(ours))
-    p.cmd = ([layout.tool, "-j%d" % p.jobs] + _compiler_words(params, layout, account, counter) + list(make_args)
-             + lean_args)
+    p.cmd = ([layout.tool, "-j%d" % p.jobs] + _compiler_words(params, layout, account, counter, ccache)
+             + list(make_args) + lean_args)
     features.Prepare.plan(p, params, list(p.cmd))
     if params["target"]:
         p.cmd.extend(params["target"].split())
@@ -215,5 +222,6 @@ def plan(params, host_cpus=_effective_cpus, pump_installed=check_installed, chec
     features.CpuBreakdown.env(p)
     features.CompileCount.env(p)
     features.KbuildLean.env(p)
+    Ccache.env(p)
     features.Backoff.plan(p, params)
     return p

@@ -9,6 +9,7 @@ import os
 import resource
 import time
 
+from ansible_collections.distrant.distcc.plugins.module_utils._build_ccache import Ccache
 from ansible_collections.distrant.distcc.plugins.module_utils._build_features import (
     Backoff,
     CompileCount,
@@ -18,6 +19,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
     Pump,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
+from ansible_collections.distrant.distcc.plugins.module_utils._ccache import STATS_LOG_ENV as CCACHE_STATS_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import distributable, format_reasons, stranded
 from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import LOG_ENV as COUNT_LOG_ENV
@@ -27,7 +29,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeB
 
 TAIL_LINES = 40
 # The build's files of an earlier build that this one writes again (the others are overwritten whole).
-STALE_FILES = ("client_log", "compile_log", "progress", "cpu_log", "host_client_log")
+STALE_FILES = ("client_log", "compile_log", "progress", "cpu_log", "host_client_log", "ccache_stats_log")
 
 
 def host_cpu_used():
@@ -58,7 +60,7 @@ def would(plan):
     return ("would run %s in %s with DISTCC_HOSTS=%r%s"
             % (", then ".join(" ".join(step.argv) for step in plan.steps()), plan.build_dir, plan.env["DISTCC_HOSTS"],
                Pump.would(plan))
-            + CompileCount.would(plan) + CpuBreakdown.would(plan) + KbuildLean.would(plan))
+            + CompileCount.would(plan) + CpuBreakdown.would(plan) + KbuildLean.would(plan) + Ccache.would(plan))
 
 
 def clean(module, plan):
@@ -90,6 +92,7 @@ def configure(module, plan):
     env.pop("DISTCC_LOG", None)
     env.pop(CPU_LOG_ENV, None)
     env.pop(COUNT_LOG_ENV, None)
+    env.pop(CCACHE_STATS_LOG_ENV, None)
     start = time.monotonic()
     rc, out, err = module.run_command(plan.configure_cmd, cwd=plan.build_dir, environ_update=env)
     log = plan.state.path("configure_log")
@@ -131,6 +134,7 @@ def _run_locked(module, plan):
     CompileCount.setup(module, plan, measured)
     KbuildLean.setup(module, plan)  # after the accounting program, which the master's own gcc builds
     Backoff.setup(module, plan, measured)
+    Ccache.setup(module, plan)
     clean(module, plan)
     measured.configure_seconds = configure(module, plan)
     measured.started_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -138,7 +142,7 @@ def _run_locked(module, plan):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     host_before = host_cpu_used()
     progress = Progress(state.path("progress"), state.path("client_log" if plan.distcc else "compile_log"),
-                        plan.distcc)
+                        plan.distcc, stats_log=plan.ccache.stats_log if plan.ccache else None)
     deadline = progress.start + plan.timeout
     outputs = []
 
@@ -168,6 +172,7 @@ def _run_locked(module, plan):
     measured.counts = progress.final()
     KbuildLean.finish(plan, measured)
     CpuBreakdown.finish(plan, measured)
+    Ccache.finish(plan, measured)
     return measured
 
 
@@ -212,7 +217,7 @@ def facts(plan, measured, make_value):
         client=plan.client if plan.distcc else None,
         make_log=plan.state.path("make_log"),
     )
-    for feature in (Prepare, Backoff, Pump, CpuBreakdown, KbuildLean):
+    for feature in (Prepare, Backoff, Pump, CpuBreakdown, KbuildLean, Ccache):
         build.update(feature.facts(plan, measured))
     return build
 
@@ -233,8 +238,8 @@ def report(module, plan, measured, build):
     """Warn of what went on the master, then end the module: failed (timeout, make's rc, min_remote_share) or not."""
     counts = measured.counts
     done = dict(result(plan), stdout_lines=tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
-    for warning in (stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured),
-                    CompileCount.warning(plan, measured)):
+    for warning in [stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured),
+                    CompileCount.warning(plan, measured)] + Ccache.warnings(plan, measured):
         if warning:
             module.warn(warning)
     rc = measured.rc

@@ -74,6 +74,8 @@ class Plan(Layout):
     counter: Optional[str] = None
     # backoff
     backoff_period: int = 0
+    # ccache in front of the distcc client (_build_ccache.CcacheSettings; None without it)
+    ccache: Optional[Any] = None
 
     def steps(self):
         """The commands this build runs, in order (what check mode reports)."""
@@ -106,3 +108,4 @@ class Measured:
     host_compiles: Optional[Dict[str, Any]] = None
     cpu_breakdown: Optional[Dict[str, Any]] = None
     not_counted: Optional[str] = None  # why a local build's objects were not counted (None: they were)
+    ccache: Optional[Dict[str, Any]] = None  # ccache's counters of the build and its settings (None without it)

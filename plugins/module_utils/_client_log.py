@@ -71,8 +71,8 @@ def format_reasons(reasons):
 
 
 def distributable(counts):
-    """Objects distcc could have sent to a worker: all but those it does not distribute."""
-    return counts["objects"] - counts["local_reasons"].get("not_distributable", 0)
+    """Objects distcc could have sent to a worker: all but those it does not distribute (and ccache's hits)."""
+    return counts["objects"] - counts["local_reasons"].get("not_distributable", 0) - counts.get("cache_hits", 0)
 
 
 _FAILURES = frozenset(["connection_failed", "remote_failed", "discrepancy", "fell_back"])

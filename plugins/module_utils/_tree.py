@@ -83,6 +83,7 @@ class TreeState:
         "cpu_log": "cpu.log",  # cpu_breakdown: one line per process of the compiler words
         "host_cc": "host-cc",  # kbuild_lean: the directory of the host compiler's wrapper, first on make's PATH
         "host_client_log": "host-client.log",  # kbuild_lean: DISTCC_LOG of the host programs' compiles
+        "ccache_stats_log": "ccache-stats.log",  # ccache: CCACHE_STATSLOG, the counters of each ccache run (_ccache)
     }
 
     def __init__(self, chdir):

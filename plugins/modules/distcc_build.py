@@ -247,6 +247,60 @@ options:
         round) makes Kbuild compile everything again.
     type: bool
     default: false
+  ccache:
+    description:
+      - Put ccache in front of the distcc client, for warm rebuilds (the same tree after C(make clean), a branch
+        switched back, another tree of the same commit). The compiler words become C(ccache gcc) (C(<account>
+        ccache gcc) with O(cpu_breakdown), and the compilers' launcher of a CMake tree) and C(CCACHE_PREFIX) is
+        O(client) (in a local build, the program that counts its objects), so that a compile ccache misses is
+        compiled by distcc, on the workers, as without ccache; a hit runs no compiler anywhere.
+      - ccache runs in depend mode (C(CCACHE_DEPEND=1)); it never runs the preprocessor for a compile whose
+        command line writes a dependency file (C(-MD), C(-MMD), or C(-Wp,-MD,...)/C(-Wp,-MMD,...) as Kbuild
+        passes), and in pump mode the workers still preprocess. For a compile without one, ccache 4.7 logs
+        C(Disabling depend mode), runs the preprocessor on the master to look the result up (the direct mode's
+        lookup first) and then compiles through distcc as usual; the facts count those compiles
+        (C(preprocessed_on_master) of RV(ansible_facts.distcc_build.ccache)) and the task warns.
+      - The counters of this build alone come from a stats log of its own (C(CCACHE_STATSLOG), in
+        C(<chdir>/.distrant/)), not from ccache's counters of the cache directory, which other builds sharing
+        it change at the same time; the whole cache's size is read after the build.
+      - Needs ccache 4 on the master (Debian's package C(ccache)); the task fails before anything is changed
+        when it is missing. In check mode a missing ccache is taken as installed by an earlier task.
+      - The compiler words change with it, so a build with O(clean=none) after one without (or the other way
+        round) makes Kbuild compile everything again (from the cache, when it has the objects).
+      - C(env) may not set C(CCACHE_PREFIX), C(CCACHE_DEPEND) or C(CCACHE_STATSLOG); other ccache settings
+        (C(CCACHE_SLOPPINESS), C(CCACHE_COMPILERCHECK), ...) pass through it.
+    type: bool
+    default: false
+  ccache_dir:
+    description:
+      - The cache directory (C(CCACHE_DIR)), created when missing; it must be writable by the build's user. Builds
+        of several users or trees may share it (their counters are apart, see O(ccache)).
+      - By default ccache's own (its configuration's C(cache_dir), else C(~/.cache/ccache) of the build's user).
+      - Only with O(ccache).
+    type: path
+  ccache_max_size:
+    description:
+      - The cache's maximum size (C(CCACHE_MAXSIZE)) for the ccache runs of this build, e.g. C(20G), C(500M)
+        (ccache's suffixes k, M, G, T and Ki, Mi, Gi, Ti; C(0) for no limit); ccache evicts the oldest entries
+        beyond it. By default the cache's configuration (ccache's default is 5 GB).
+      - Only with O(ccache).
+    type: str
+  ccache_remote_storage:
+    description:
+      - ccache's remote storage (C(CCACHE_REMOTE_STORAGE)), shared by the masters, e.g.
+        C(redis://:secret@10.200.1.5:6379) or C(http://10.200.1.5:8080/ccache), with ccache's attributes after
+        C(|) (C(|connect-timeout=100|operation-timeout=2000)); several separated by spaces. The installed
+        ccache must have the storage (C(ccache --version)'s features, Debian 12's 4.7 has C(http) and
+        C(redis)); the task fails before the build otherwise.
+      - A remote storage that fails never fails the build; ccache counts the failure and goes on with the local
+        cache alone, and the task warns (C(remote_storage) of RV(ansible_facts.distcc_build.ccache)). Measured with
+        ccache 4.7.5; a refused connection costs nothing noticeable, while a server that accepts the connection
+        and never answers costs each compile the local cache misses ccache's C(operation-timeout) once (10 s by
+        default, after which that compile's ccache no longer asks it), so give a shared cache a short
+        C(operation-timeout). A hit in the local cache does not ask the remote storage.
+      - User names and passwords in it are left out of the facts and messages.
+      - Only with O(ccache).
+    type: str
   include_server_options:
     description:
       - Options for pump mode's include server, after the module's own (C(--port), C(--pid_file), C(-d1)), e.g.
@@ -313,6 +367,15 @@ EXAMPLES = r"""
     chdir: /srv/src/yaml-cpp
     configure_args: [-DYAML_CPP_BUILD_TESTS=OFF]
     clean: clean
+
+- name: A warm rebuild through ccache, with a cache the masters share
+  distrant.distcc.distcc_build:
+    chdir: /srv/distcc-build/linux-6.1
+    clean: clean
+    ccache: true
+    ccache_dir: /var/cache/distrant-ccache
+    ccache_max_size: 20G
+    ccache_remote_storage: "http://10.200.1.5:8080/ccache|operation-timeout=2000"
 
 - name: A directory target with explicit hosts
   distrant.distcc.distcc_build:
@@ -440,14 +503,16 @@ ansible_facts:
         remote_share:
           description:
             - RV(ansible_facts.distcc_build.remote_objects) divided by the objects distcc could distribute
-              (RV(ansible_facts.distcc_build.objects) minus C(not_distributable)); null when there were none.
+              (RV(ansible_facts.distcc_build.objects) minus C(not_distributable) and minus
+              RV(ansible_facts.distcc_build.cache_hits)); null when there were none.
           type: float
           returned: always
           sample: 1.0
         local_reasons:
           description:
             - Objects compiled on the master, by reason (from the client log); a reason with no object is left
-              out. The counts plus RV(ansible_facts.distcc_build.remote_objects) add up to
+              out. The counts plus RV(ansible_facts.distcc_build.remote_objects) (plus
+              RV(ansible_facts.distcc_build.cache_hits) with O(ccache)) add up to
               RV(ansible_facts.distcc_build.objects).
             - C(localhost_slot) - the host list has localhost and distcc picked it (with localhost listed, distcc
               does not log that it skipped a worker in backoff, so such compiles count here too).
@@ -475,6 +540,9 @@ ansible_facts:
           description:
             - Compiles completed on each host, localhost included (from the client log).
             - A local build (O(distcc=false)) has them all on C(localhost), from its compile log.
+            - With O(ccache), the objects ccache served from its cache, compiled nowhere, are in a bucket of their
+              own, C(cache_hits) (only when there are), so that the values still add up to
+              RV(ansible_facts.distcc_build.objects); the progress line shows it beside the hosts.
           type: dict
           returned: always
           sample: {"10.200.1.3": 440, "localhost": 11}
@@ -504,6 +572,9 @@ ansible_facts:
           description:
             - Compiles of a source file that completed (the sum of RV(ansible_facts.distcc_build.jobs_per_host));
               compiler probes (of C(/dev/null) or stdin), links and preprocessing are not objects.
+            - With O(ccache), the objects served from the cache count too (RV(ansible_facts.distcc_build.cache_hits)),
+              so that they are RV(ansible_facts.distcc_build.remote_objects) plus the counts of
+              RV(ansible_facts.distcc_build.local_reasons) plus the cache hits.
             - With distcc, from distcc's client log (C(DISTCC_LOG)). In a local build (O(distcc=false)), from the
               compile log of the program in front of the compiler (C(<chdir>/.distrant/compile.log)), counted the
               same way, all on C(localhost) for the reason C(local_build); 0 only when that program could not be
@@ -559,6 +630,46 @@ ansible_facts:
                    "include_server_seconds": 14.2, "include_server_per_object_ms": 31.5, "accounting_seconds": 0.4,
                    "accounting_per_object_ms": 0.9, "make_seconds": 19.2, "make_per_object_ms": 42.6,
                    "other_seconds": 1.5, "other_per_object_ms": 3.3}
+        cache_hits:
+          description:
+            - With O(ccache), the objects ccache served from its cache (local or remote storage) and no compiler
+              made, on the master or a worker; they have no line in distcc's client log, are counted in
+              RV(ansible_facts.distcc_build.objects) and in the C(cache_hits) bucket of
+              RV(ansible_facts.distcc_build.jobs_per_host), and in no local reason. 0 without O(ccache).
+          type: int
+          returned: always
+          sample: 437
+        ccache:
+          description:
+            - With O(ccache), ccache's counters of this build alone (from its own stats log, see O(ccache)), with its
+              settings and the whole cache's size after it; null without O(ccache).
+            - C(hits) - compiles served from the cache, C(direct_hits) without running the preprocessor (depend
+              mode's hits, which ccache counts as direct), C(preprocessed_hits) after running it on the master.
+            - C(misses) - compiles ccache did not find, compiled through distcc and stored.
+            - C(uncacheable) - compiler runs ccache passed on to distcc as they were, C(uncacheable_reasons) by
+              ccache's counter (C(called_for_link), C(called_for_preprocessing), C(multiple_source_files),
+              C(no_input_file) for compiler probes, C(compile_failed), C(unsupported_compiler_option), ...).
+            - C(errors), C(error_reasons) - ccache's own errors (C(internal_error), C(missing_cache_file),
+              C(could_not_find_compiler), ...).
+            - C(preprocessed_on_master) - compiles for which depend mode could not be used (no C(-MD)/C(-MMD))
+              and ccache ran the preprocessor on the master (hit or miss); 0 when every compile writes its
+              dependency file, as in Kbuild.
+            - C(remote_storage) - with O(ccache_remote_storage), its C(url) (without credentials) and its C(hits),
+              C(misses), C(errors) and C(timeouts) (ccache 4.7 counts an HTTP server that does not answer in
+              time as an error; ccache 4.11 counts a failed lookup as a miss as well as an error); null without it.
+            - C(program), C(dir) (the cache directory used), C(max_size) (O(ccache_max_size), null for the cache's
+              configuration), C(stats_log), C(cache_size_kib) and C(cache_files) (the whole cache after the build,
+              the entries of other builds included, null when C(ccache --print-stats) could not be read).
+          type: dict
+          returned: always
+          sample: {"hits": 437, "direct_hits": 437, "preprocessed_hits": 0, "misses": 14, "uncacheable": 3,
+                   "uncacheable_reasons": {"called_for_link": 3}, "errors": 0, "error_reasons": {},
+                   "preprocessed_on_master": 0,
+                   "remote_storage": {"url": "redis://***@10.200.1.5:6379", "hits": 420, "misses": 31,
+                                      "errors": 0, "timeouts": 0},
+                   "program": "/usr/bin/ccache", "dir": "/var/cache/distrant-ccache", "max_size": "20G",
+                   "stats_log": "/srv/distcc-build/linux-6.1/.distrant/ccache-stats.log",
+                   "cache_size_kib": 51234, "cache_files": 912}
         client:
           description: The distcc client the build ran (O(client)); null with O(distcc=false).
           type: str
@@ -625,6 +736,10 @@ ARGUMENT_SPEC = dict(
     configure_args=dict(type="list", elements="str", default=[]),
     cmake_generator=dict(type="str", default="ninja", choices=["ninja", "make"]),
     cxx_compiler=dict(type="str", default="g++"),
+    ccache=dict(type="bool", default=False),
+    ccache_dir=dict(type="path"),
+    ccache_max_size=dict(type="str"),
+    ccache_remote_storage=dict(type="str", no_log=True),
 )
 
 

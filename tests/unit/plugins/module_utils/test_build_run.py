@@ -128,6 +128,7 @@ def test_facts_of_a_kernel_build(kernel):
         "kernel_version": "6.1.0", "config": "unknown", "distcc": True, "started_at": "2026-12-07T06:00:00Z",
         "client_log": str(kernel / ".distrant" / "client.log"), "cpu_breakdown": None, "kbuild_lean": [],
         "host_compiles": None, "client": "distcc", "make_log": str(kernel / ".distrant" / "make.log"),
+        "cache_hits": 0, "ccache": None,
     }
     # the config target the playbook wrote, an artifact Kbuild does not name, one not built
     (kernel / ".distrant-config-target").write_text("tinyconfig\n")

@@ -112,7 +112,8 @@ def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
         "pump_switched_off": False, "rc": 0, "artifact": str(tree / "hello"),
         "artifact_bytes": os.path.getsize(str(tree / "hello")), "kernel_version": None, "config": None,
         "distcc": False, "client_log": state(tree, "client_log"), "cpu_breakdown": None, "kbuild_lean": [],
-        "host_compiles": None, "client": None, "make_log": state(tree, "make_log"),
+        "host_compiles": None, "client": None, "make_log": state(tree, "make_log"), "cache_hits": 0,
+        "ccache": None,
     }
     assert measured["wall_seconds"] > 0 and measured["user_seconds"] + measured["sys_seconds"] > 0
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", measured["started_at"])
