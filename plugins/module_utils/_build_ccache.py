@@ -30,6 +30,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
     redact,
     storage_schemes,
     summary,
+    url_problems,
     version_info,
 )
 
@@ -76,6 +77,10 @@ class Ccache:
             raise PlanError("ccache_max_size must be a size ccache reads, a number with k, M, G, T, Ki, Mi, Gi or Ti "
                             "(e.g. 20G; 0 for no limit), got %r" % max_size)
         remote = params.get("ccache_remote_storage") or None
+        problems = url_problems(remote or "")
+        if problems:
+            raise PlanError("ccache_remote_storage: %s; ccache would fail every compile with it. Write it as "
+                            "redis://[:PASSWORD@]HOST[:PORT] or http://HOST[:PORT]/PATH" % "; ".join(problems))
         program = find(env.get("PATH", os.environ.get("PATH", os.defpath)))
         if program is None:
             if not check_mode:

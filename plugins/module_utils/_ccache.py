@@ -90,6 +90,30 @@ def storage_schemes(urls):
     return [url.split("|", 1)[0].split(":", 1)[0] for url in urls.split()]
 
 
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?://(?P<netloc>[^/]*))?")
+_HOST_PORT = re.compile(r"^(?P<host>\[[^\]]*\]|[^:]*)(?::(?P<port>.*))?$")
+
+
+def url_problems(urls):
+    """What ccache 4 would refuse in a CCACHE_REMOTE_STORAGE value; it then fails every compile (``ccache: error:
+    Cannot parse URL ...``, measured with 4.7.5), so the build must not start with it. [] when none."""
+    problems = []
+    for url in urls.split():
+        match = _URL.match(url.split("|", 1)[0])
+        if not match:
+            problems.append("%s is no URL (scheme://host:port/...)" % redact(url))
+            continue
+        if match.group("scheme") not in ("http", "redis"):
+            continue
+        host_port = _HOST_PORT.match((match.group("netloc") or "").rpartition("@")[2])
+        host, port = host_port.group("host"), host_port.group("port")
+        if not host:
+            problems.append("%s has no host" % redact(url))
+        elif port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+            problems.append("%s has no valid port (%r)" % (redact(url), port))
+    return problems
+
+
 def redact(urls):
     """A CCACHE_REMOTE_STORAGE value without user names and passwords (``redis://:secret@h`` -> ``redis://***@h``)."""
     return _CREDENTIALS.sub(r"\1***@", urls) if urls else urls

@@ -269,6 +269,8 @@ options:
         round) makes Kbuild compile everything again (from the cache, when it has the objects).
       - C(env) may not set C(CCACHE_PREFIX), C(CCACHE_DEPEND) or C(CCACHE_STATSLOG); other ccache settings
         (C(CCACHE_SLOPPINESS), C(CCACHE_COMPILERCHECK), ...) pass through it.
+      - With O(cpu_breakdown), C(client_seconds) is ccache's and what it runs (the distcc client of each miss).
+        Kbuild's host compiles (O(kbuild_lean)) do not go through ccache.
     type: bool
     default: false
   ccache_dir:
@@ -291,7 +293,8 @@ options:
         C(redis://:secret@10.200.1.5:6379) or C(http://10.200.1.5:8080/ccache), with ccache's attributes after
         C(|) (C(|connect-timeout=100|operation-timeout=2000)); several separated by spaces. The installed
         ccache must have the storage (C(ccache --version)'s features, Debian 12's 4.7 has C(http) and
-        C(redis)); the task fails before the build otherwise.
+        C(redis)); the task fails before the build otherwise, and for a URL ccache cannot parse (no host, a
+        port that is no number), with which ccache 4.7 fails every compile (it says C(Cannot parse URL)).
       - A remote storage that fails never fails the build; ccache counts the failure and goes on with the local
         cache alone, and the task warns (C(remote_storage) of RV(ansible_facts.distcc_build.ccache)). Measured with
         ccache 4.7.5; a refused connection costs nothing noticeable, while a server that accepts the connection

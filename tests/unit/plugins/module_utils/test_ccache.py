@@ -22,6 +22,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
     redact,
     storage_schemes,
     summary,
+    url_problems,
     with_cache_hits,
 )
 
@@ -124,3 +125,19 @@ def test_version_and_storage_features_of_ccache_4_7():
 ])
 def test_remote_storage_schemes_and_credentials_left_out(urls, schemes, shown):
     assert storage_schemes(urls) == schemes and redact(urls) == shown
+
+
+@pytest.mark.parametrize("urls, problems", [
+    ("redis://:secret@10.200.1.5:6379 http://[fd00::5]:8080/c|operation-timeout=500 file:///srv/c redis+unix:/r.sock",
+     []),
+    ("http://h/c", []),
+    # what ccache 4.7.5 refused, failing the compile ("ccache: error: Cannot parse URL ...")
+    ("http://", ["http:// has no host"]),
+    ("redis://:pw@", ["redis://***@ has no host"]),
+    ("redis://host:abc", ["redis://host:abc has no valid port ('abc')"]),
+    ("redis://127.0.0.1:", ["redis://127.0.0.1: has no valid port ('')"]),
+    ("http://h:99999/x http://ok/", ["http://h:99999/x has no valid port ('99999')"]),
+    ("10.200.1.5:6379", ["10.200.1.5:6379 is no URL (scheme://host:port/...)"]),
+])
+def test_remote_storage_urls_ccache_would_refuse(urls, problems):
+    assert url_problems(urls) == problems

@@ -226,6 +226,8 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     (dict(ccache=True, ccache_max_size="lots"), r"ccache_max_size must be a size ccache reads.*got 'lots'"),
     (dict(ccache=True, env={"CCACHE_PREFIX": "icecc"}), r"env may not set CCACHE_PREFIX with ccache: true"),
     (dict(ccache=True, ccache_dir="/c", env={"CCACHE_DIR": "/d"}), r"ccache_dir \(CCACHE_DIR\) given both"),
+    (dict(ccache=True, ccache_remote_storage="redis://:pw@cache:"),
+     r"^ccache_remote_storage: redis://\*\*\*@cache: has no valid port \(''\); ccache would fail every compile"),
     (dict(ccache=True, ccache_remote_storage="s3://u:pw@bucket/c"),
      r"^ccache_remote_storage s3://\*\*\*@bucket/c: the installed ccache \(/usr/bin/ccache\) has no s3 storage"),
 ])
