@@ -22,11 +22,16 @@ PLAYBOOK = """
       ansible.builtin.debug:
         msg: "SOURCE {{ __distcc_project_source | to_json }}"
       tags: [distcc_project_preflight]
+    - name: Show the build packages as the role reads them
+      ansible.builtin.debug:
+        msg: "PACKAGES {{ __distcc_project_build_packages | to_json }} PACKAGES"
+      tags: [distcc_project_preflight]
 """
 
 
-def preflight(tmp_path, source):
-    """ansible-playbook -e distcc_project_source=SOURCE (a plain string), the role's preflight only, in check mode."""
+def preflight(tmp_path, source, extra=()):
+    """ansible-playbook -e distcc_project_source=SOURCE (a plain string) and -e EXTRA (each key=value), the role's
+    preflight only, in check mode."""
     (tmp_path / "play.yml").write_text(PLAYBOOK)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_ROOT, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_LOCALHOST_WARNING="0",
@@ -38,6 +43,7 @@ def preflight(tmp_path, source):
                            "-e", "distcc_project_build_user=%s" % getpass.getuser(),
                            "-e", "distcc_project_dir=%s" % (tmp_path / "projects"),
                            "-e", "distcc_project_download_dir=%s" % (tmp_path / "downloads"),
+                           *[arg for e in extra for arg in ("-e", e)],
                            str(tmp_path / "play.yml")],
                           env=env, capture_output=True, text=True, check=False, cwd=tmp_path)
     return proc.returncode, proc.stdout + proc.stderr
@@ -69,3 +75,31 @@ def test_a_string_that_is_no_path_is_refused_with_the_dict_form_of_its_value(tmp
             "of source in the dict form, e.g. -e '{\"distcc_project_source\": {\"dir\": \"yaml-cpp\"}}' for a "
             "directory, or -e '{\"distcc_project_source\": {\"debian\": \"yaml-cpp\"}}' for Debian's source package"
             ) in out.replace("\\\"", "\"")
+
+
+def project_tree(tmp_path):
+    tree = tmp_path / "src" / "hello-1.0"
+    tree.mkdir(parents=True)
+    (tree / "Makefile").write_text("all:\n")
+    return str(tree)
+
+
+def test_build_packages_given_as_text_are_read_comma_separated(tmp_path):
+    rc, out = preflight(tmp_path, project_tree(tmp_path), ["distcc_project_build_packages=libyaml-dev,zlib1g-dev"])
+    assert rc == 0, out
+    assert json.loads(out.split('"PACKAGES ', 1)[1].split(' PACKAGES"', 1)[0].encode().decode("unicode_escape")) == [
+        "libyaml-dev", "zlib1g-dev"]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("distcc_project_build_packages=[libyaml-dev,", "distcc_project_build_packages: \"[libyaml-dev\" is not a name "
+     "(letters, digits, + . - _ : =). Give the list in the inventory or the play, as text separated by commas "
+     "(-e distcc_project_build_packages=libyaml-dev,zlib1g-dev), or as JSON (-e '{\"distcc_project_build_packages\": "
+     "[\"libyaml-dev\", \"zlib1g-dev\"]}')."),
+    ("distcc_project_download_timeout=0", "distcc_project_download_timeout = 0 is out of range: give a whole number "
+     "of at least 1 (seconds), e.g. -e distcc_project_download_timeout=60."),
+])
+def test_options_text_cannot_mean_are_refused_in_the_preflight(tmp_path, extra, message):
+    rc, out = preflight(tmp_path, project_tree(tmp_path), [extra])
+    assert rc != 0
+    assert message in " ".join(out.split()).replace('\\"', '"'), out

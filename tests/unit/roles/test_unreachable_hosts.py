@@ -42,7 +42,7 @@ def test_master_skip_leaves_a_worker_that_is_off_out_with_a_warning(tmp_path):
     rc, out = master_run(tmp_path, "skip")
     assert rc == 0, out
     assert ("[WARNING]: Cannot reach w-off:%s (worker:address) over ssh: left out of DISTCC_HOSTS "
-            "(distcc_master_unreachable_workers=skip). Run the play again once it is back." % OFF) in flat(out)
+            "(distcc_master_unreachable_workers=skip). Run the play again once it is back." % OFF) in flat(out), out
     assert 'WORKERS [\\"w-on\\"]' in out
     assert recap(out, "m1")["unreachable"] == 0
     assert "{{" not in out
@@ -53,7 +53,7 @@ def test_master_fail_names_the_worker_that_is_off_and_its_address(tmp_path):
     assert rc != 0
     assert ("Cannot reach w-off:%s (worker:address) over ssh to read its network addresses: switched off, or no "
             "route to it? Switch it on and check that 'ansible -m ping' reaches it, remove it from the group "
-            "distcc_workers, or set distcc_master_unreachable_workers=skip to build without it." % OFF) in flat(out)
+            "distcc_workers, or set distcc_master_unreachable_workers=skip to build without it." % OFF) in flat(out), out
     counts = recap(out, "m1")
     assert (counts["unreachable"], counts["failed"]) == (0, 1)
     assert "{{" not in out
@@ -65,7 +65,7 @@ def test_worker_leaves_a_master_that_is_off_out_of_the_acl_with_a_warning(tmp_pa
     rc, out = run(tmp_path, WORKER_PLAY, inventory, "distcc_worker_preflight",
                   ['{"distcc_worker_allowed_networks": %s}' % str(allowed).replace("'", '"')])
     assert "[WARNING]: Cannot reach the master m-off:%s (master:address) over ssh to read its network address " \
-           "(switched off, or no route to it?): left out of the ACL of w1" % OFF in flat(out)
+           "(switched off, or no route to it?): left out of the ACL of w1" % OFF in flat(out), out
     assert recap(out, "w1")["unreachable"] == 0
     assert "{{" not in out
     if allowed:
