@@ -49,8 +49,8 @@ ERRORS = frozenset([
 REMOTE = (("hits", "remote_storage_hit"), ("misses", "remote_storage_miss"), ("errors", "remote_storage_error"),
           ("timeouts", "remote_storage_timeout"))
 
-# CCACHE_MAXSIZE: a number with ccache's suffixes (decimal k, M, G, T; binary Ki, Mi, Gi, Ti; none: G), 0 = no limit
-MAX_SIZE = re.compile(r"^\d+(\.\d+)?\s*(k|M|G|T|Ki|Mi|Gi|Ti)?$")
+# CCACHE_MAXSIZE: a number with ccache's suffixes (decimal k or K, M, G, T; binary Ki, Mi, Gi, Ti; none: G), 0 = no limit
+MAX_SIZE = re.compile(r"^\d+(\.\d+)?\s*(k|K|M|G|T|Ki|Mi|Gi|Ti)?$")
 _VERSION = re.compile(r"^ccache version (\d+)\.(\d+)(?:\.(\d+))?", re.M)
 _FEATURES = re.compile(r"^Features: (.*)$", re.M)
 _CREDENTIALS = re.compile(r"(://)[^@/|\s]*@")

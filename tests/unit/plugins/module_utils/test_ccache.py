@@ -15,6 +15,7 @@ import os
 import pytest
 
 from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
+    MAX_SIZE,
     CcacheError,
     StatsLog,
     parse_print_stats,
@@ -141,3 +142,12 @@ def test_remote_storage_schemes_and_credentials_left_out(urls, schemes, shown):
 ])
 def test_remote_storage_urls_ccache_would_refuse(urls, problems):
     assert url_problems(urls) == problems
+
+
+@pytest.mark.parametrize("size, read", [
+    # what ccache 4.7.5 read them as (CCACHE_MAXSIZE=... ccache -k max_size)
+    ("5K", True), ("5k", True), ("500M", True), ("5", True), ("1.5G", True), ("0", True), ("5Gi", True),
+    ("5GB", False), ("lots", False), ("-1G", False), ("", False),
+])
+def test_max_sizes_ccache_reads(size, read):
+    assert bool(MAX_SIZE.match(size)) is read
