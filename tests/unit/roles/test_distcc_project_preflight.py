@@ -67,14 +67,33 @@ def test_a_plain_path_is_taken_by_what_it_is_on_the_controller(tmp_path, kind):
     assert (source["kind"], source["location"], source["name"]) == (kind, path, "hello-1.0")
 
 
-def test_a_string_that_is_no_path_is_refused_with_the_dict_form_of_its_value(tmp_path):
+def test_a_word_that_is_no_path_is_refused_with_forms_that_work(tmp_path):
     rc, out = preflight(tmp_path, "yaml-cpp")
     assert rc != 0
+    out = " ".join(out.replace("\\\"", "\"").split())
     assert "unable to convert to dict" not in out
-    assert ("distcc_project_source 'yaml-cpp' is neither a directory nor a tarball on the controller; name the kind "
-            "of source in the dict form, e.g. -e '{\"distcc_project_source\": {\"dir\": \"yaml-cpp\"}}' for a "
-            "directory, or -e '{\"distcc_project_source\": {\"debian\": \"yaml-cpp\"}}' for Debian's source package"
-            ) in out.replace("\\\"", "\"")
+    assert ("distcc_project_source 'yaml-cpp' is neither a directory nor a tarball on the controller, nor a URL. "
+            "Name the kind of source: for Debian's source package yaml-cpp, "
+            "-e '{\"distcc_project_source\": {\"debian\": \"yaml-cpp\"}}'; for a directory or a tarball on the "
+            "controller, its absolute path (-e distcc_project_source=/path/to/yaml-cpp); for a git repository, "
+            "-e '{\"distcc_project_source\": {\"git\": \"https://host/yaml-cpp.git\", \"version\": "
+            "\"<tag, branch or commit>\"}}'. Nothing was changed.") in out, out
+    # the relative directory the message once suggested is refused: it is not suggested
+    assert '{"dir": "yaml-cpp"}' not in out
+
+
+def test_the_debian_form_the_message_suggests_passes_the_preflight(tmp_path):
+    # as the message writes it: JSON text of -e (after the -e distcc_project_source=yaml-cpp, which it overrides)
+    rc, out = preflight(tmp_path, "yaml-cpp", ['{"distcc_project_source": {"debian": "yaml-cpp"}}'])
+    assert rc == 0, out
+    assert shown_source(out)["kind"] == "debian"
+
+
+def test_a_relative_path_that_exists_is_still_told_to_be_made_absolute(tmp_path):
+    (tmp_path / "yaml-cpp").mkdir()
+    rc, out = preflight(tmp_path, "yaml-cpp")
+    assert rc != 0
+    assert "distcc_project_source 'yaml-cpp' is a relative path; give the absolute path on the controller" in out
 
 
 def project_tree(tmp_path):
