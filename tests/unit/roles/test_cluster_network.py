@@ -36,3 +36,25 @@ def test_a_wrong_cluster_network_is_refused_saying_what_is_wrong(tmp_path, role,
                   ["distcc_network_cidr=" + cidr])
     assert rc != 0
     assert "%s_network_cidr (distcc_network_cidr) = %s %s" % (role, cidr, why) in flat(out), out
+
+
+CGNAT = ("in 100.64.0.0/10: the shared address space of RFC 6598, for carrier-grade NAT, that Tailscale and similar "
+         "overlays give their hosts addresses in. It is not a private network: a carrier's other customers share "
+         "it. distccd runs whatever compiler command a client it admits sends, so the ACL admits only the private "
+         "networks 10.0.0.0/8, 172.16.0.0/12 and 192.168.0.0/16 (and 127.0.0.0/8). Give the masters and workers "
+         "addresses in one of them on the network they share (a LAN, a VPN or overlay interface with such "
+         "addresses) and set distcc_network_cidr to it.")
+
+
+@pytest.mark.parametrize("networks, named", [
+    ("100.64.0.0/10", "100.64.0.0/10"),
+    ("10.1.0.0/16,100.101.2.3/32", "100.101.2.3/32"),
+    ("100.127.255.0/24", "100.127.255.0/24"),
+])
+def test_the_acl_refuses_the_shared_address_space_saying_why_and_what_to_do(tmp_path, networks, named):
+    play = PLAY.format(role="distcc_worker").replace("gather_facts: false", "gather_facts: true")
+    rc, out = run(tmp_path, play, "[distcc_masters]\n[distcc_workers]\nw1 %s\n" % LOCAL,
+                  "distcc_worker_preflight", ["distcc_worker_allowed_networks=" + networks])
+    assert rc != 0
+    assert ("The ACL of w1 would admit %s (a master's address or distcc_worker_allowed_networks), %s"
+            % (named, CGNAT)) in flat(out), out
