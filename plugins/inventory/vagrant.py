@@ -8,6 +8,8 @@ DOCUMENTATION = r"""
 name: vagrant
 short_description: Vagrant machines as inventory hosts, grouped for a distcc farm
 version_added: 0.1.0
+author:
+  - distrant.distcc contributors (@distrant)
 description:
   - Lists the machines of one or more Vagrant projects with exactly two vagrant processes
     per project (C(vagrant status --machine-readable), then one C(vagrant ssh-config) for all

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
@@ -275,3 +276,11 @@ def test_vars_file_that_is_not_what_it_should_be_names_the_file(tmp_path, make_i
     write_vars(tmp_path, text)
     with pytest.raises(AnsibleParserError, match="vars_file .*lab/.vagrant/inventory-vars.json .*" + message):
         make_inventory(RUNNING)
+
+
+def test_the_documentation_names_its_author_as_the_modules_do():
+    # ansible-doc and the collection's docs site show the author, as for the modules
+    from ansible_collections.distrant.distcc.plugins.inventory import vagrant as plugin
+
+    doc = yaml.safe_load(plugin.DOCUMENTATION)
+    assert doc["author"] == ["distrant.distcc contributors (@distrant)"]
