@@ -14,6 +14,7 @@ and never runs the preprocessor for a compile that has one, so pump mode still p
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Optional
@@ -104,6 +105,19 @@ class Ccache:
                               dir=params.get("ccache_dir") or None,
                               max_size=str(max_size).strip() if max_size not in (None, "") else None,
                               remote_storage=remote)
+
+    @staticmethod
+    def compiler(cc, name, params):
+        """The compiler word behind ccache: the compiler's absolute path on the build's PATH (a name with a / as it is).
+
+        ccache finds a bare name on make's PATH, where kbuild_lean puts a wrapper named gcc first (rewritten at every
+        build): its mtime would change ccache's hash of the compiler at every build (no hit ever), and ccache hands
+        its prefix, the distcc client, the wrapper's path, which distccd's whitelist refuses (only names, and
+        /usr/bin/NAME, are taken). The real compiler's path is hashed by its own mtime and size (an upgrade misses)
+        and distccd takes /usr/bin/gcc as gcc. Without ccache, or not found (check mode), the name as it is."""
+        if not cc or "/" in name:
+            return name
+        return shutil.which(name, path=params["env"].get("PATH", os.environ.get("PATH", os.defpath))) or name
 
     @staticmethod
     def env(plan):

@@ -160,9 +160,9 @@ def _compiler_words(params, layout, account=None, counter=None, ccache=None):
     if layout.build_system == "cmake":
         return []
     prefix = "".join(word + " " for word in _launcher(params, account, counter, ccache))
-    words = ["CC=%s%s" % (prefix, params["compiler"])]
+    words = ["CC=%s%s" % (prefix, Ccache.compiler(ccache, params["compiler"], params))]
     if not layout.kernel:
-        words.append("CXX=%s%s" % (prefix, params["cxx_compiler"]))
+        words.append("CXX=%s%s" % (prefix, Ccache.compiler(ccache, params["cxx_compiler"], params)))
     return words
 
 

@@ -198,7 +198,9 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     (tmp_path / "Makefile").write_text("all:\n")
     p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, ccache_dir="/var/cache/distrant-ccache",
                 ccache_max_size="20G", ccache_remote_storage="redis://:secret@10.200.1.5:6379")
-    assert p.cmd == ["make", "-j4", "CC=/usr/bin/ccache gcc", "CXX=/usr/bin/ccache g++"]
+    # the compilers by their absolute path (see the next test)
+    assert p.cmd == ["make", "-j4", "CC=/usr/bin/ccache %s" % shutil.which("gcc"),
+                     "CXX=/usr/bin/ccache %s" % shutil.which("g++")]
     assert {k: v for k, v in p.env.items() if k.startswith("CCACHE_")} == {
         "CCACHE_PREFIX": "distcc", "CCACHE_DEPEND": "1",
         "CCACHE_STATSLOG": str(tmp_path / ".distrant/ccache-stats.log"),
@@ -210,13 +212,36 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     # cpu_breakdown's accounting program stays first; a local build's counting program is ccache's prefix
     p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, cpu_breakdown=True, client="/opt/distcc/bin/distcc",
                 check_mode=True)
-    assert p.cmd[2] == "CC=%s /usr/bin/ccache gcc" % p.account and p.env["CCACHE_PREFIX"] == "/opt/distcc/bin/distcc"
+    assert p.cmd[2] == "CC=%s /usr/bin/ccache %s" % (p.account, shutil.which("gcc"))
+    assert p.env["CCACHE_PREFIX"] == "/opt/distcc/bin/distcc"
     p = planned(tmp_path, distcc=False, ccache=True)
-    assert p.cmd[2] == "CC=/usr/bin/ccache gcc" and p.env["CCACHE_PREFIX"] == p.counter
+    assert p.cmd[2] == "CC=/usr/bin/ccache %s" % shutil.which("gcc") and p.env["CCACHE_PREFIX"] == p.counter
     # CMake: ccache is the compilers' launcher
     (tmp_path / "CMakeLists.txt").write_text("")
     p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, build_system="cmake")
     assert "-DCMAKE_C_COMPILER_LAUNCHER=/usr/bin/ccache" in p.configure_cmd and p.env["CCACHE_PREFIX"] == "distcc"
+
+
+def test_ccache_gets_the_compiler_by_its_path_on_the_builds_path_not_what_make_finds_first(tmp_path):
+    # kbuild_lean puts a wrapper named gcc first on make's PATH and rewrites it at every build: ccache would hash
+    # its mtime (a miss at every build) and hand distcc its path, which distccd refuses; the build's own PATH has
+    # the real compiler, whose path distccd takes (/usr/bin/gcc) and whose mtime and size ccache hashes
+    (tmp_path / "Makefile").write_text("all:\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("gcc-13", "g++-13"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+        (bin_dir / name).chmod(0o755)
+    p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, compiler="gcc-13", cxx_compiler="g++-13",
+                env={"PATH": str(bin_dir)})
+    assert p.cmd[2:] == ["CC=/usr/bin/ccache %s/gcc-13" % bin_dir, "CXX=/usr/bin/ccache %s/g++-13" % bin_dir]
+    # a path is kept; a compiler not found (check mode: the play installs it first) is left to make
+    p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, compiler="/opt/gcc/bin/gcc", cxx_compiler="g++-99",
+                env={"PATH": str(bin_dir)}, check_mode=True)
+    assert p.cmd[2:] == ["CC=/usr/bin/ccache /opt/gcc/bin/gcc", "CXX=/usr/bin/ccache g++-99"]
+    # without ccache the words are the names, as before
+    p = planned(tmp_path, hosts="10.0.0.1/4", compiler="gcc-13", env={"PATH": str(bin_dir)})
+    assert p.cmd[2] == "CC=distcc gcc-13"
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -243,7 +268,7 @@ def test_ccache_missing_fails_and_says_to_install_it_but_not_in_check_mode(tmp_p
     with pytest.raises(PlanError, match=r"no ccache program on this host's PATH; install the ccache package"):
         module.plan(params(tmp_path, hosts="10.0.0.1/4", ccache=True), ccache_program=no_ccache)
     p = module.plan(params(tmp_path, hosts="10.0.0.1/4", ccache=True), ccache_program=no_ccache, check_mode=True)
-    assert p.cmd[2] == "CC=ccache gcc"
+    assert p.cmd[2] == "CC=ccache %s" % shutil.which("gcc")
     with pytest.raises(PlanError, match=r"needs ccache 4.0 or newer .* is 3.7.12"):
         module.plan(params(tmp_path, hosts="10.0.0.1/4", ccache=True), ccache_program=lambda path: "/usr/bin/ccache",
                     ccache_version=lambda program: ((3, 7, 12), frozenset()))
@@ -263,8 +288,8 @@ def test_a_warm_rebuild_is_served_from_the_cache_with_the_same_objects(tree, dis
     result, code, dummy = build(capsys, **args)
     assert code == 0, result.get("msg")
     cold = result["ansible_facts"]["distcc_build"]
-    assert result["cmd"] == ["make", "-j2", "CC=%s gcc" % shutil.which("ccache"),
-                             "CXX=%s g++" % shutil.which("ccache")]
+    assert result["cmd"] == ["make", "-j2", "CC=%s %s" % (shutil.which("ccache"), shutil.which("gcc")),
+                             "CXX=%s %s" % (shutil.which("ccache"), shutil.which("g++"))]
     stats = cold["ccache"]
     assert (stats["misses"], stats["hits"], stats["uncacheable_reasons"]) == (3, 0, {"called_for_link": 1})
     assert stats["preprocessed_on_master"] == 0 and stats["errors"] == 0 and stats["remote_storage"] is None
@@ -381,7 +406,7 @@ def test_a_local_build_through_ccache_counts_its_hits(tree, tmp_path, capsys, ma
 @real
 def test_check_mode_and_a_missing_ccache(tree, capsys, managed_host):
     result, code, dummy = build(capsys, check_mode=True, chdir=str(tree), hosts="10.0.0.1/4", ccache=True)
-    assert code == 0 and result["cmd"][2] == "CC=%s gcc" % shutil.which("ccache")
+    assert code == 0 and result["cmd"][2] == "CC=%s %s" % (shutil.which("ccache"), shutil.which("gcc"))
     assert "through %s in depend mode (CCACHE_PREFIX=distcc)" % shutil.which("ccache") in result["msg"]
     # no ccache on make's PATH: a failure that says what to install, before the tree is touched
     result, code, dummy = build(capsys, chdir=str(tree), hosts="10.0.0.1/4", ccache=True,
