@@ -49,8 +49,8 @@ def test_the_worker_reads_lists_given_as_text_comma_separated(tmp_path):
         "distcc_worker_packages=distcc,gcc", "distcc_worker_stats_port=null", "distcc_worker_nice=19",
         "distcc_worker_port=3700"])
     assert rc == 0, out
-    assert shown(out) == {"acl": ["10.99.0.0/16", "192.168.7.0/24"], "packages": ["distcc", "gcc"], "compilers": ["gcc"],
-                    "stats_port": None}
+    assert shown(out) == {"acl": ["10.99.0.0/16", "192.168.7.0/24"], "packages": ["distcc", "gcc"],
+                          "compilers": ["gcc"], "stats_port": None}
 
 
 def test_the_master_reads_lists_given_as_text_comma_separated(tmp_path):
