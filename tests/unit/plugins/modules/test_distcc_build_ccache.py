@@ -202,7 +202,7 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     assert p.cmd == ["make", "-j4", "CC=/usr/bin/ccache %s" % shutil.which("gcc"),
                      "CXX=/usr/bin/ccache %s" % shutil.which("g++")]
     assert {k: v for k, v in p.env.items() if k.startswith("CCACHE_")} == {
-        "CCACHE_PREFIX": "distcc", "CCACHE_DEPEND": "1",
+        "CCACHE_PREFIX": "distcc", "CCACHE_DEPEND": "1", "CCACHE_INODECACHE": "1",
         "CCACHE_STATSLOG": str(tmp_path / ".distrant/ccache-stats.log"),
         "CCACHE_DIR": "/var/cache/distrant-ccache", "CCACHE_MAXSIZE": "20G",
         "CCACHE_REMOTE_STORAGE": "redis://:secret@10.200.1.5:6379"}
@@ -220,6 +220,14 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     (tmp_path / "CMakeLists.txt").write_text("")
     p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, build_system="cmake")
     assert "-DCMAKE_C_COMPILER_LAUNCHER=/usr/bin/ccache" in p.configure_cmd and p.env["CCACHE_PREFIX"] == "distcc"
+
+
+def test_ccache_keeps_headers_hashes_between_compiles_unless_env_says_otherwise(tmp_path):
+    (tmp_path / "Makefile").write_text("all:\n")
+    assert planned(tmp_path, hosts="10.0.0.1/4", ccache=True).env["CCACHE_INODECACHE"] == "1"
+    p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, env={"CCACHE_INODECACHE": "0"})
+    assert p.env["CCACHE_INODECACHE"] == "0"
+    assert "CCACHE_INODECACHE" not in planned(tmp_path, hosts="10.0.0.1/4").env
 
 
 def test_ccache_gets_the_compiler_by_its_path_on_the_builds_path_not_what_make_finds_first(tmp_path):
