@@ -16,3 +16,14 @@ sys.path.insert(0, _ROOT)
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
 
 _AnsibleCollectionFinder(paths=[_ROOT])._install()
+
+
+def recorded(test_file):
+    """fixture(name) for the test module test_file: the text of a recorded file in the fixtures directory beside it."""
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(test_file)), "fixtures")
+
+    def fixture(name):
+        with open(os.path.join(fixtures, name)) as handle:
+            return handle.read()
+
+    return fixture

@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from conftest import recorded
 
 from ansible_collections.distrant.distcc.plugins.module_utils import _progress
 from ansible_collections.distrant.distcc.plugins.module_utils._build_features import Backoff
@@ -17,12 +18,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._client_log import
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import parse_hosts
 from ansible_collections.distrant.distcc.plugins.modules.distcc_build import ARGUMENT_SPEC
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+fixture = recorded(__file__)
 
 
 def params(chdir, **overrides):

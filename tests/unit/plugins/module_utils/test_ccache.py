@@ -10,9 +10,9 @@ is ``ccache --print-stats`` afterwards.
 
 from __future__ import annotations
 
-import os
 
 import pytest
+from conftest import recorded
 
 from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
     MAX_SIZE,
@@ -27,12 +27,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
     with_cache_hits,
 )
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+fixture = recorded(__file__)
 
 
 EXPECTED = {

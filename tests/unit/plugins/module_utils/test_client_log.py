@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
+from conftest import recorded
 
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import (
     ClientLog,
@@ -14,12 +14,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._client_log import
 )
 
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+fixture = recorded(__file__)
 
 
 @pytest.mark.parametrize(

@@ -3,18 +3,13 @@ the stats page read from a master, the worker's /proc/net/tcp and distccd's log)
 
 from __future__ import annotations
 
-import os
 
 import pytest
+from conftest import recorded
 
 from ansible_collections.distrant.distcc.plugins.module_utils import _distccd_stats as stats
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+fixture = recorded(__file__)
 
 
 def test_the_stats_page_of_a_busy_worker():

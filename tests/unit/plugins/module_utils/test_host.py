@@ -6,14 +6,11 @@ import os
 import socket
 import sys
 
+from conftest import recorded
+
 from ansible_collections.distrant.distcc.plugins.module_utils import _host
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
+fixture = recorded(__file__)
 
 
 def test_packages_installed_or_not():
