@@ -54,7 +54,7 @@ REMOTE = (("hits", "remote_storage_hit"), ("misses", "remote_storage_miss"), ("e
 MAX_SIZE = re.compile(r"^\d+(\.\d+)?\s*(k|K|M|G|T|Ki|Mi|Gi|Ti)?$")
 _VERSION = re.compile(r"^ccache version (\d+)\.(\d+)(?:\.(\d+))?", re.M)
 _FEATURES = re.compile(r"^Features: (.*)$", re.M)
-_CREDENTIALS = re.compile(r"(://)[^@/|\s]*@")
+_URL_WORD = re.compile(r"\S+")
 
 
 class CcacheError(RuntimeError):
@@ -115,9 +115,22 @@ def url_problems(urls):
     return problems
 
 
+def _redact_url(match):
+    url = match.group(0)
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    return "%s://***@%s" % (scheme, rest.rpartition("@")[2])
+
+
 def redact(urls):
-    """A CCACHE_REMOTE_STORAGE value without user names and passwords (``redis://:secret@h`` -> ``redis://***@h``)."""
-    return _CREDENTIALS.sub(r"\1***@", urls) if urls else urls
+    """A CCACHE_REMOTE_STORAGE value without user names and passwords (``redis://:secret@h`` -> ``redis://***@h``).
+
+    Each URL (a word of the value) loses what lies between its ``://`` and its last ``@``, whatever it holds: a
+    password with ``/``, ``|`` or ``@`` (a URL ccache may refuse, which url_problems then shows) is hidden whole.
+    The value's spacing is kept; empty and None are returned as they are.
+    """
+    return _URL_WORD.sub(_redact_url, urls) if urls else urls
 
 
 def parse_print_stats(text):

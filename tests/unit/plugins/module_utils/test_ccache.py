@@ -130,6 +130,7 @@ def test_remote_storage_schemes_and_credentials_left_out(urls, schemes, shown):
     # what ccache 4.7.5 refused, failing the compile ("ccache: error: Cannot parse URL ...")
     ("http://", ["http:// has no host"]),
     ("redis://:pw@", ["redis://***@ has no host"]),
+    ("redis://:pa/ss@10.200.1.5", ["redis://***@10.200.1.5 has no host"]),  # the password hidden whole
     ("redis://host:abc", ["redis://host:abc has no valid port ('abc')"]),
     ("redis://127.0.0.1:", ["redis://127.0.0.1: has no valid port ('')"]),
     ("http://h:99999/x http://ok/", ["http://h:99999/x has no valid port ('99999')"]),
