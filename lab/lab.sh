@@ -25,7 +25,7 @@ save_settings() {
     local key line merged=""
     mkdir -p "$(dirname "${settings_file}")"
     for key in PROVIDER WORKERS MASTERS MASTER_CPUS MASTER_MEMORY WORKER_CPUS WORKER_MEMORY NETWORK DEBIAN BOX DOCKER_IMAGE \
-               DOCKER_CORES LIBVIRT_DRIVER; do
+               DOCKER_CORES LIBVIRT_DRIVER CACHE; do
         line="$(grep -s "^DISTRANT_${key}=" "${settings_file}" || true)"
         if [ -n "$(printenv "DISTRANT_${key}" || true)" ]; then
             line="DISTRANT_${key}=$(printenv "DISTRANT_${key}")"

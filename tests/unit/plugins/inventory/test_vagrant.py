@@ -10,7 +10,7 @@ from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
-from conftest import recorded
+from conftest import REPO, recorded
 
 fixture = recorded(__file__)
 
@@ -280,3 +280,22 @@ def test_the_documentation_names_its_author_as_the_modules_do():
 
     doc = yaml.safe_load(plugin.DOCUMENTATION)
     assert doc["author"] == ["distrant.distcc contributors (@distrant)"]
+
+
+def test_the_labs_cache_host_joins_distcc_caches_as_the_repositorys_inventory_says(tmp_path, make_inventory,
+                                                                                  monkeypatch):
+    """DISTRANT_CACHE=worker-1: the Vagrantfile marks it (distrant_lab_cache), inventories/vagrant.yml's groups entry
+    puts it in distcc_caches, and only it; without the mark the group stays empty."""
+    monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
+    with open(os.path.join(REPO, "inventories", "vagrant.yml")) as handle:
+        groups = yaml.safe_load(handle)["groups"]
+    option = "{%s}" % ", ".join("%s: %s" % (name, yaml.safe_dump(rule, default_style='"').strip())
+                                for name, rule in groups.items())
+    marked = LAB_VARS.replace('"10.200.7.3"}', '"10.200.7.3", "distrant_lab_cache": true}')
+    write_vars(tmp_path, marked)
+    inventory, dummy = make_inventory(RUNNING, groups=option)
+    assert [h.name for h in inventory.groups["distcc_caches"].get_hosts()] == ["worker-1"]
+    assert "worker-1" in [h.name for h in inventory.groups["distcc_workers"].get_hosts()]  # still a worker
+    write_vars(tmp_path, LAB_VARS)
+    inventory, dummy = make_inventory(RUNNING, groups=option)
+    assert "distcc_caches" not in inventory.groups or not inventory.groups["distcc_caches"].get_hosts()
