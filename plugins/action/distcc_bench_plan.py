@@ -17,12 +17,13 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_plan import
     backoff_plan,
     benchmark_knobs,
     benchmark_plan,
+    ccache_plan,
     team_plan,
 )
 
 KNOBS = ("repeats", "target", "config", "min_remote_share", "setups", "scaling", "project", "backoff_periods")
 ARGUMENT_SPEC = {
-    "bench": {"type": "str", "default": "benchmark", "choices": ["benchmark", "team", "backoff"]},
+    "bench": {"type": "str", "default": "benchmark", "choices": ["benchmark", "team", "backoff", "ccache"]},
     "repeats": {"type": "raw"},
     "target": {"type": "raw"},
     "config": {"type": "raw"},
@@ -39,6 +40,8 @@ ARGUMENT_SPEC = {
     "kbuild_lean": {"type": "bool", "default": True},
     "kernel_config": {"type": "str", "default": "tinyconfig"},
     "network": {"type": "str", "default": "10.200.1.0/24"},
+    "caches": {"type": "list", "elements": "str", "default": []},
+    "remote_storage": {"type": "dict", "default": {}},
 }
 
 
@@ -56,6 +59,9 @@ class ActionModule(BenchAction):
         elif args["bench"] == "team":
             plan = team_plan(knobs, os.environ, args["masters"], args["workers"], args["hosts_file"],
                              args["kernel_config"])
+        elif args["bench"] == "ccache":
+            plan = ccache_plan(knobs, os.environ, args["masters"], args["caches"], args["remote_storage"],
+                               args["kernel_config"])
         else:
             plan = backoff_plan(knobs, os.environ, args["hosts_file"], args["network"])
         return dict(plan, changed=False)

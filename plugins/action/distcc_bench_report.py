@@ -13,12 +13,13 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_plan import
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import (
     REPORTS,
     benchmark_raw,
+    ccache_raw,
     team_raw,
     write,
 )
 
 ARGUMENT_SPEC = {
-    "bench": {"type": "str", "required": True, "choices": ["benchmark", "team", "backoff"]},
+    "bench": {"type": "str", "required": True, "choices": ["benchmark", "team", "backoff", "ccache"]},
     "dest": {"type": "path", "required": True},
     "runs": {"type": "list", "elements": "dict", "required": True},
     "plan": {"type": "dict", "default": {}},
@@ -28,12 +29,14 @@ ARGUMENT_SPEC = {
     "masters": {"type": "list", "elements": "str", "default": []},
     "samples": {"type": "list", "elements": "dict", "default": []},
     "host_lists": {"type": "dict", "default": {}},
+    "lab": {"type": "dict", "default": {}},
 }
 
 
 class ActionModule(BenchAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    REQUIRED_IF = [("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters"))]
+    REQUIRED_IF = [("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters")),
+                   ("bench", "ccache", ("plan",))]
     _supports_check_mode = False
 
     def bench(self, args):
@@ -44,6 +47,8 @@ class ActionModule(BenchAction):
             elif bench == "team":
                 raw = team_raw(args["masters"], args["runs"], args["samples"], args["host_lists"],
                                args["plan"].get("target", "all"))
+            elif bench == "ccache":
+                raw = ccache_raw(args["plan"], args["runs"], args["lab"])
             else:
                 raw = args["runs"]
             lines = write(bench, args["dest"], raw)

@@ -360,3 +360,46 @@ def backoff_plan(options, environ, hosts_file, network="10.200.1.0/24"):
         "entry": entry.group(0),
         "gone": "%s/4,cpp,lzo" % gone,
     }
+
+
+# The ccache benchmark (playbooks/bench_ccache.yml)
+
+# What the edited rows change: a .c file the tinyconfig job compiles, and a header most of its objects include.
+CCACHE_SOURCE = "kernel/fork.c"
+CCACHE_HEADER = "include/linux/kernel.h"
+# The comment appended to them starts with this (it is removed again, whatever happens).
+CCACHE_MARKER = "/* distrant bench-ccache"
+
+
+def ccache_plan(options, environ, masters, caches, remote_storage, config="tinyconfig"):
+    """What playbooks/bench_ccache.yml runs.
+
+    ``masters``: the lab's masters (the first builds every row but the last, the second the last);
+    ``caches``: the hosts of distcc_caches; ``remote_storage``: {master: {shown, missing}}, each master's
+    URL of the farm's cache without its secret and why it has none (distcc_master_exports.ccache's
+    remote_storage_shown and remote_storage_missing with ccache on). ``config``: the config target of the
+    fresh tree.
+    """
+    repeats = whole_number("BENCH_REPEATS", options, environ, 2)
+    if len(masters) < 2 or not caches:
+        raise BenchError("the ccache benchmark needs two masters and a cache host (DISTRANT_MASTERS=2 "
+                         "DISTRANT_CACHE=worker-1 make lab); this lab has %d master(s) and %s"
+                         % (len(masters), "cache host(s) %s" % ", ".join(caches) if caches else "no cache host"))
+    for master in masters[:2]:
+        storage = (remote_storage or {}).get(master) or {}
+        if not storage.get("shown"):
+            raise BenchError("%s has no URL of the farm's cache on %s%s: run site.yml first (make lab)"
+                             % (master, caches[0], " (%s)" % storage["missing"] if storage.get("missing") else ""))
+    return {
+        "repeats": repeats,
+        "target": "all",
+        "reset": ["distclean", config],  # make targets, untimed: an unpacked tree with a fresh .config
+        "clean": ["clean"],
+        "first": masters[0],
+        "other": masters[1],
+        "cache_host": caches[0],
+        "remote_storage": remote_storage[masters[0]]["shown"],
+        "source": CCACHE_SOURCE,
+        "header": CCACHE_HEADER,
+        "marker": CCACHE_MARKER,
+    }

@@ -1,6 +1,6 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The reports of every bench (make bench, bench-team, bench-backoff, bench-provision), written one way.
+"""The reports of every bench (make bench, bench-team, bench-ccache, bench-backoff, bench-provision), written one way.
 
 Each bench's raw measurements are assembled here from what its playbook collected (benchmark_raw,
 team_raw), kept as <bench>-raw.json where a report can be recomputed from them, analysed
@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import typing as t
 
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_analysis as analysis
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_ccache as ccache
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_provision as provision
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_render as render
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_team as team
@@ -66,6 +68,13 @@ def team_raw(masters, runs, samples, host_lists, target, machine_name=None):
     }
 
 
+def ccache_raw(plan, runs, lab, machine_name=None, date=None):
+    """bench-ccache.json's content: ``runs`` [{row, repeat, master, build, edited}] in the order they ran, ``lab``
+    {provider: {machine: name}, docker_cpus: {machine: quota}}; the controller and the date (UTC) added."""
+    return ccache.raw(runs, plan, lab, machine_name if machine_name is not None else machine(),
+                      date if date is not None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+
+
 BACKOFF_HEADER = (
     "| case | period | wall | on the workers | failed remote attempts | on the master (why) |",
     "|---|---|---|---|---|---|",
@@ -106,6 +115,8 @@ REPORTS = {
                         "benchmark.svg"),
     "team": Report(team.analyse, lambda report: _same(team.markdown(report)), "bench-team.md",
                    "bench-team-raw.json", "bench-team.json"),
+    "ccache": Report(ccache.analyse, lambda report: _same(ccache.markdown(report)), "bench-ccache.md",
+                     "bench-ccache.json"),
     "backoff": Report(lambda runs: list(BACKOFF_HEADER) + backoff_rows(runs), _same, "backoff.md"),
     "provision": Report(provision.summarize, lambda summary: _same(provision.markdown(summary)), "provision.md",
                         json="provision.json"),
