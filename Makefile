@@ -19,7 +19,7 @@ SCENARIOS ?= default vagrant trixie team
 RUN = lab/run
 
 .PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule test-libvirt \
-        collection lab lab-down farm-status bench bench-team bench-backoff bench-provision clean
+        collection lab lab-down farm-status bench bench-team bench-ccache bench-backoff bench-provision clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench: deps ## benchmark setups side by side on the lab (DISTRANT_BENCH_REPEATS,
 
 bench-team: deps ## several masters building at once on shared workers, then each alone (DISTRANT_MASTERS=2 make lab first)
 	@$(RUN) lab/lab.sh bench-team
+
+bench-ccache: deps ## ccache cold, warm, edited and from another master (DISTRANT_MASTERS=2 DISTRANT_CACHE=worker-1 make lab first)
+	@$(RUN) lab/lab.sh bench-ccache
 
 bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
 	@$(RUN) lab/lab.sh bench-backoff

@@ -130,6 +130,12 @@ case "${1:-up}" in
             die "the team benchmark failed"
         log "report: reports/bench-team.md, reports/bench-team.json"
         ;;
+    bench-ccache)
+        lab_is_up || die "the lab is not up: run DISTRANT_MASTERS=2 DISTRANT_CACHE=worker-1 make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/bench_ccache.yml "${@:2}" ||
+            die "the ccache benchmark failed"
+        log "report: reports/bench-ccache.md, reports/bench-ccache.json"
+        ;;
     farm-status)
         lab_is_up || die "the lab is not up: run make lab first"
         ansible-playbook -i inventories/vagrant.yml playbooks/farm_status.yml "${@:2}" ||
@@ -159,5 +165,5 @@ case "${1:-up}" in
         fi
         rm -f "${settings_file}"
         ;;
-    *) die "usage: $0 up|down|bench|bench-backoff|bench-provision" ;;
+    *) die "usage: $0 up|down|bench|bench-ccache|bench-backoff|bench-provision" ;;
 esac
