@@ -268,7 +268,7 @@ options:
       - The compiler words change with it, so a build with O(clean=none) after one without (or the other way
         round) makes Kbuild compile everything again (from the cache, when it has the objects).
       - ccache keeps the headers' hashes between compiles (C(CCACHE_INODECACHE=1), by device, inode, size and
-        times): a kernel object names 300 to 700 headers in its dependency file, hashed once per build instead of
+        times). A kernel object names 300 to 700 headers in its dependency file, hashed once per build instead of
         at every compile; this cuts ccache's own CPU per miss by about a third. C(CCACHE_INODECACHE=0) in C(env)
         turns it off.
       - C(env) may not set C(CCACHE_PREFIX), C(CCACHE_DEPEND) or C(CCACHE_STATSLOG); other ccache settings
