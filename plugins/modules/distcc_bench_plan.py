@@ -23,12 +23,15 @@ description:
   - O(bench=team) returns the team benchmark's rounds and this master's host lists (the team's,
     and the one it would have on a farm of its own).
   - O(bench=backoff) returns the backoff periods and cases to measure.
+  - O(bench=ccache) returns the warm-rebuild benchmark's rounds (cold without ccache against
+    cold through ccache with every cache empty, then the warm rows) for the masters and the
+    farm's cache host given.
   - Runs on the controller; nothing is started on the host. Never changes anything.
 options:
   bench:
     description: Which benchmark to plan.
     type: str
-    choices: [benchmark, team, backoff]
+    choices: [benchmark, team, backoff, ccache]
     default: benchmark
   repeats:
     description:
@@ -70,6 +73,17 @@ options:
       - The C(DISTCC_BACKOFF_PERIOD) values to measure, seconds, a comma list or a list
         (default C(0,10,60)). Environment C(DISTRANT_BENCH_BACKOFF_PERIODS).
     type: raw
+  caches:
+    description: The hosts of C(distcc_caches) (O(bench=ccache); the first one serves the farm's cache).
+    type: list
+    elements: str
+    default: []
+  remote_storage:
+    description:
+      - "Each master's remote storage as the distcc_master role exports it, C({master: {shown, missing}})
+        (O(bench=ccache)): a master without the farm's cache is refused before anything runs."
+    type: dict
+    default: {}
   master_cpus:
     description: The master's effective CPUs (C(distcc_cpu_info)). Required with O(bench=benchmark).
     type: float

@@ -12,16 +12,17 @@ version_added: 0.1.0
 description:
   - Assembles the raw measurements of a benchmark from what its playbook collected, and writes
     them and the report into O(dest) on the controller; used by the collection's own benchmark
-    playbooks (C(make bench), C(make bench-team), C(make bench-backoff)).
+    playbooks (C(make bench), C(make bench-team), C(make bench-backoff), C(make bench-ccache)).
   - O(bench=benchmark) writes C(benchmark-raw.json), C(benchmark.json), C(benchmark.md) and
     C(benchmark.svg); O(bench=team) C(bench-team-raw.json), C(bench-team.json) and
-    C(bench-team.md); O(bench=backoff) C(backoff.md).
+    C(bench-team.md); O(bench=backoff) C(backoff.md); O(bench=ccache) C(bench-ccache.json) and
+    C(bench-ccache.md).
   - Runs on the controller; nothing is started on the host.
 options:
   bench:
     description: Which benchmark's report to write.
     type: str
-    choices: [benchmark, team, backoff]
+    choices: [benchmark, team, backoff, ccache]
     required: true
   dest:
     description: The report directory on the controller (created when missing).
@@ -62,6 +63,11 @@ options:
     default: []
   host_lists:
     description: "Each master's host lists, C({master: {team, own}}) (O(bench=team))."
+    type: dict
+    default: {}
+  lab:
+    description: "What the lab's inventory says of its machines, C({provider: {host: name}, docker_cpus: {host: quota}})
+      (O(bench=ccache)), for the report's machine line."
     type: dict
     default: {}
 extends_documentation_fragment:
