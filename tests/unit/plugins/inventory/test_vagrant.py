@@ -282,8 +282,8 @@ def test_the_documentation_names_its_author_as_the_modules_do():
     assert doc["author"] == ["distrant.distcc contributors (@distrant)"]
 
 
-def test_the_labs_cache_host_joins_distcc_caches_as_the_repositorys_inventory_says(tmp_path, make_inventory,
-                                                                                  monkeypatch):
+def test_the_labs_cache_host_joins_distcc_caches_as_the_repositorys_inventory_says(
+        tmp_path, make_inventory, monkeypatch):
     """DISTRANT_CACHE=worker-1: the Vagrantfile marks it (distrant_lab_cache), inventories/vagrant.yml's groups entry
     puts it in distcc_caches, and only it; without the mark the group stays empty."""
     monkeypatch.delenv("VAGRANT_DOTFILE_PATH", raising=False)
