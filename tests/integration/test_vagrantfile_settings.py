@@ -82,7 +82,12 @@ def test_network_reaches_the_inventory_through_the_vars_file(tmp_path):
 
     assert machines(tmp_path, DISTRANT_NETWORK="10.200.7", DISTRANT_WORKERS="2") == ["master", "worker-1", "worker-2"]
     vars_file = tmp_path / "inventory-vars.json"
-    assert json.loads(vars_file.read_text()) == {
+    content = json.loads(vars_file.read_text())
+    # each machine's docker CPU quota too (the bench reports name them): its share of the host's cores
+    cores = os.cpu_count()
+    for host, cpus in (("master", 1), ("worker-1", 4), ("worker-2", 4)):
+        assert content["hosts"][host].pop("distrant_lab_docker_cpus") in (None, round(cpus * cores / 9, 2))
+    assert content == {
         "groups": {"vagrant": {"distcc_network_cidr": "10.200.7.0/24"}},
         "hosts": {"master": {"vagrant_private_address": "10.200.7.2"},
                   "worker-1": {"vagrant_private_address": "10.200.7.3"},
@@ -135,3 +140,14 @@ def test_the_labs_provider_comes_before_a_libvirt_that_does_not_answer(tmp_path)
 def test_a_provider_vagrant_does_not_know_here_is_refused(tmp_path):
     err = vagrant_error(tmp_path, DISTRANT_PROVIDER="lxc")
     assert "DISTRANT_PROVIDER must be one of libvirt, virtualbox, docker, got 'lxc'" in err
+
+
+def test_the_cache_host_is_marked_for_the_inventory(tmp_path):
+    """DISTRANT_CACHE marks the lab's cache host (inventories/vagrant.yml puts it in distcc_caches); a name that is
+    not one of the lab's machines is refused."""
+    import json
+
+    assert machines(tmp_path, DISTRANT_WORKERS="2", DISTRANT_CACHE="worker-2")
+    hosts = json.loads((tmp_path / "inventory-vars.json").read_text())["hosts"]
+    assert {h for h, v in hosts.items() if v.get("distrant_lab_cache")} == {"worker-2"}
+    assert "DISTRANT_CACHE must be one of this lab's machines" in vagrant_error(tmp_path, DISTRANT_CACHE="worker-9")
