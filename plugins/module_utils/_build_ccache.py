@@ -24,6 +24,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_types impor
 from ansible_collections.distrant.distcc.plugins.module_utils._ccache import (
     INODE_CACHE_ENV,
     MAX_SIZE,
+    NO_INODE_CACHE_ENV,
     OWN_ENV,
     STATS_LOG_ENV,
     CcacheError,
@@ -130,7 +131,9 @@ class Ccache:
         plan.env.update(CCACHE_PREFIX=cc.prefix, CCACHE_DEPEND="1", CCACHE_STATSLOG=cc.stats_log)
         # each header's hash kept between compiles (by device, inode, size and times): a kernel object's 300 to 700
         # headers are hashed once per build, not at every compile (a third of ccache's CPU per miss)
-        plan.env.setdefault(INODE_CACHE_ENV, "1")
+        # (unless the build's env or this process's environment says otherwise, either way)
+        if not any(name in env for env in (plan.env, os.environ) for name in (INODE_CACHE_ENV, NO_INODE_CACHE_ENV)):
+            plan.env[INODE_CACHE_ENV] = "1"
         for name, value in (("CCACHE_DIR", cc.dir), ("CCACHE_MAXSIZE", cc.max_size),
                             ("CCACHE_REMOTE_STORAGE", cc.remote_storage)):
             if value is not None:

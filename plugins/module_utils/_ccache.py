@@ -27,7 +27,8 @@ import subprocess
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import NOT_OBJECTS
 
 STATS_LOG_ENV = "CCACHE_STATSLOG"
-INODE_CACHE_ENV = "CCACHE_INODECACHE"  # on by default (the env option may set it to 0)
+INODE_CACHE_ENV = "CCACHE_INODECACHE"  # on by default (unless env or the environment sets this or the next)
+NO_INODE_CACHE_ENV = "CCACHE_NOINODECACHE"
 # what the module sets itself, so that a compile ccache misses is compiled by distcc without the master preprocessing
 OWN_ENV = ("CCACHE_PREFIX", "CCACHE_DEPEND", STATS_LOG_ENV)
 CACHE_HITS = "cache_hits"  # the jobs_per_host bucket (and the fact) of the objects ccache served from its cache

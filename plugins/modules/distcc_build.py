@@ -269,8 +269,9 @@ options:
         round) makes Kbuild compile everything again (from the cache, when it has the objects).
       - ccache keeps the headers' hashes between compiles (C(CCACHE_INODECACHE=1), by device, inode, size and
         times). A kernel object names 300 to 700 headers in its dependency file, hashed once per build instead of
-        at every compile; this cuts ccache's own CPU per miss by about a third. C(CCACHE_INODECACHE=0) in C(env)
-        turns it off.
+        at every compile; this cuts ccache's own CPU per miss by about a third. C(CCACHE_NOINODECACHE=1) or
+        C(CCACHE_INODECACHE=false) in C(env) or in the task's environment turns it off (it overrides
+        C(inode_cache) of ccache.conf otherwise).
       - C(env) may not set C(CCACHE_PREFIX), C(CCACHE_DEPEND) or C(CCACHE_STATSLOG); other ccache settings
         (C(CCACHE_SLOPPINESS), C(CCACHE_COMPILERCHECK), ...) pass through it.
       - With O(cpu_breakdown), C(client_seconds) is ccache's and what it runs (the distcc client of each miss).

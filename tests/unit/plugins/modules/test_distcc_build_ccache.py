@@ -222,12 +222,17 @@ def test_ccache_goes_in_front_of_the_compiler_and_distcc_becomes_its_prefix(tmp_
     assert "-DCMAKE_C_COMPILER_LAUNCHER=/usr/bin/ccache" in p.configure_cmd and p.env["CCACHE_PREFIX"] == "distcc"
 
 
-def test_ccache_keeps_headers_hashes_between_compiles_unless_env_says_otherwise(tmp_path):
+def test_ccache_keeps_headers_hashes_between_compiles_unless_env_says_otherwise(tmp_path, monkeypatch):
     (tmp_path / "Makefile").write_text("all:\n")
     assert planned(tmp_path, hosts="10.0.0.1/4", ccache=True).env["CCACHE_INODECACHE"] == "1"
     p = planned(tmp_path, hosts="10.0.0.1/4", ccache=True, env={"CCACHE_INODECACHE": "0"})
     assert p.env["CCACHE_INODECACHE"] == "0"
     assert "CCACHE_INODECACHE" not in planned(tmp_path, hosts="10.0.0.1/4").env
+    # ccache's own way to turn it off, in env or in the environment the module runs in
+    assert "CCACHE_INODECACHE" not in planned(tmp_path, hosts="10.0.0.1/4", ccache=True,
+                                              env={"CCACHE_NOINODECACHE": "1"}).env
+    monkeypatch.setenv("CCACHE_INODECACHE", "false")
+    assert "CCACHE_INODECACHE" not in planned(tmp_path, hosts="10.0.0.1/4", ccache=True).env
 
 
 def test_ccache_gets_the_compiler_by_its_path_on_the_builds_path_not_what_make_finds_first(tmp_path):
