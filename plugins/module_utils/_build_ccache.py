@@ -9,7 +9,8 @@ and ``CCACHE_PREFIX`` is the distcc client (a local build: the program that coun
 compile ccache misses is compiled by distcc as without ccache. ``CCACHE_DEPEND=1``: ccache looks results up
 from the source and the headers the compiler's dependency file (``-MD``/``-MMD``) named at the last compile,
 and never runs the preprocessor for a compile that has one, so pump mode still preprocesses on the workers.
-``CCACHE_INODECACHE=1`` (unless env sets it): headers' hashes are kept between compiles.
+``CCACHE_INODECACHE=1`` (unless env or the environment sets it or ``CCACHE_NOINODECACHE``): headers' hashes are
+kept between compiles.
 """
 
 from __future__ import annotations
