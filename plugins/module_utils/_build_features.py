@@ -42,7 +42,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import (
     kbuild_lean_args,
     make_variables,
 )
-from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, pump_blockers
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import read_text
 from ansible_collections.distrant.distcc.plugins.module_utils._tree_program import ProgramError
 
@@ -83,9 +83,18 @@ class Pump:
     """distcc's pump mode: hosts with ,cpp,lzo and the include server running around the build."""
 
     @staticmethod
-    def plan(plan, params, pump_installed):
-        """Resolve the pump option against the host list, and the include server's options."""
+    def plan(plan, params, pump_installed, blockers=pump_blockers):
+        """Resolve the pump option against the host list and the tree's headers, and the include server's options.
+
+        A tree that is not a kernel is read for headers pump mode cannot cover (blockers(root) gives
+        their count and the first few): with pump auto it is built in plain mode from the start, rather
+        than switching pump mode off halfway after a failed remote compile; pump true builds it in
+        pump mode anyway. Both are in the facts and the task's warning."""
         plan.pump = Pump._mode(params, plan.entries, pump_installed)
+        if plan.pump and not plan.kernel:
+            plan.pump_blockers_count, plan.pump_blockers = blockers(plan.chdir)
+            if plan.pump_blockers and Pump._wanted(params["pump"]) is None:
+                plan.pump, plan.pump_blocked = False, True
         plan.pump_path = params["pump_path"]
         plan.include_server_env = params["env"]
         options = list(params["include_server_options"])
@@ -99,15 +108,18 @@ class Pump:
         plan.include_server_options = options
 
     @staticmethod
-    def _mode(params, entries, pump_installed):
-        value = params["pump"]
+    def _wanted(value):
+        """None for auto, else the boolean asked for."""
         if isinstance(value, str) and value.strip().lower() == "auto":
-            wanted = None
-        else:
-            try:
-                wanted = boolean(value, strict=True)
-            except TypeError:
-                raise PlanError("pump must be auto, true or false, got %r" % (value,))
+            return None
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise PlanError("pump must be auto, true or false, got %r" % (value,))
+
+    @staticmethod
+    def _mode(params, entries, pump_installed):
+        wanted = Pump._wanted(params["pump"])
         if not params["distcc"]:
             if wanted:
                 raise PlanError("pump: true needs distcc; a local build (distcc: false) has nothing to pump")
@@ -163,7 +175,26 @@ class Pump:
     def facts(plan, measured):
         counts = measured.counts
         return dict(pump=plan.pump, remote_preprocessed=counts["remote_preprocessed"],
-                    pump_fallbacks=counts["pump_fallbacks"], pump_switched_off=counts["pump_switched_off"])
+                    pump_fallbacks=counts["pump_fallbacks"], pump_switched_off=counts["pump_switched_off"],
+                    pump_blockers=dict(count=plan.pump_blockers_count, first=plan.pump_blockers,
+                                       plain_from_start=plan.pump_blocked))
+
+    @staticmethod
+    def warning(plan, measured):
+        """One warning when the tree has headers pump mode cannot cover: built plain from the start, or forced."""
+        if not plan.pump_blockers:
+            return None
+        first = plan.pump_blockers[0]
+        where = "%s:%d (%s)%s" % (first["file"], first["line"], first["text"],
+                                  " and %d more" % (plan.pump_blockers_count - 1) if plan.pump_blockers_count > 1
+                                  else "")
+        if plan.pump_blocked:
+            return ("pump mode was not used: %s has a computed #include_next, whose header distcc's include server "
+                    "leaves out of what it sends (a remote compile would fail, and pump mode be switched off "
+                    "halfway); built in plain distcc mode from the start. pump: true forces pump mode" % where)
+        return ("pump: true although %s has a computed #include_next, whose header distcc's include server leaves "
+                "out of what it sends: compiles that include it may fail on the workers (pump mode is then switched "
+                "off) or use a header of the worker's system" % where)
 
     @staticmethod
     def would(plan):

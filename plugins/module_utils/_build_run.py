@@ -238,7 +238,7 @@ def report(module, plan, measured, build):
     """Warn of what went on the master, then end the module: failed (timeout, make's rc, min_remote_share) or not."""
     counts = measured.counts
     done = dict(result(plan), stdout_lines=tail(build["make_log"]), ansible_facts=dict(distcc_build=build))
-    for warning in [stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured),
+    for warning in [Pump.warning(plan, measured), stranded_warning(plan, counts), CpuBreakdown.warning(plan, measured),
                     CompileCount.warning(plan, measured)] + Ccache.warnings(plan, measured):
         if warning:
             module.warn(warning)

@@ -195,6 +195,12 @@ options:
         directory under C(/tmp), and stops it (bounded wait) and removes the directory afterwards. It
         does not use Debian's C(distcc-pump) wrapper, which is broken on Python >= 3.10 (see docs/design.md).
       - A host with C(,cpp) must also have C(,lzo) (distcc requires it and otherwise compiles locally).
+      - A tree that is not a kernel is read first for headers pump mode cannot cover, a computed
+        C(#include_next MACRO); distcc 3.4's include server leaves the header it names out of what it sends,
+        so a compile that needs it fails on the worker (and distcc switches pump mode off halfway) or uses a
+        header of the worker's system. With C(auto) such a tree is built in plain distcc mode from the start,
+        with one warning; C(true) builds it in pump mode anyway, also with a warning. See
+        RV(ansible_facts.distcc_build.pump_blockers).
     type: raw
     default: auto
   prepare:
@@ -544,6 +550,19 @@ ansible_facts:
           type: bool
           returned: always
           sample: false
+        pump_blockers:
+          description:
+            - The headers of a tree that is not a kernel that pump mode cannot cover (a computed
+              C(#include_next MACRO)), read before the build when pump mode would be used; C(count) of them,
+              the C(first) ten (C(file), C(line), C(text), C(reason)), and C(plain_from_start), true when
+              O(pump=auto) built the tree in plain distcc mode because of them.
+            - A count of 0 and C(plain_from_start) false when none were found or the tree was not read (a kernel
+              tree, a build without pump mode).
+          type: dict
+          returned: always
+          sample: {"count": 1, "first": [{"file": "lib/wrap.h", "line": 3, "text": "#include_next WRAPPED_H",
+                   "reason": "computed #include_next (the include server leaves its header out)"}],
+                   "plain_from_start": true}
         jobs_per_host:
           description:
             - Compiles completed on each host, localhost included (from the client log).
