@@ -27,3 +27,12 @@ def recorded(test_file):
             return handle.read()
 
     return fixture
+
+
+def build_params(chdir, **overrides):
+    """distcc_build's parameters as AnsibleModule hands them over: every option's default, chdir, then overrides."""
+    from ansible_collections.distrant.distcc.plugins.modules.distcc_build import ARGUMENT_SPEC
+
+    values = {name: spec.get("default") for name, spec in ARGUMENT_SPEC.items()}
+    values.update(chdir=str(chdir), **overrides)
+    return values

@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from conftest import recorded
+from conftest import build_params as params, recorded
 
 from ansible_collections.distrant.distcc.plugins.module_utils import _progress
 from ansible_collections.distrant.distcc.plugins.module_utils._build_features import Backoff
@@ -16,15 +16,8 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_run import 
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import parse_client_log
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import parse_hosts
-from ansible_collections.distrant.distcc.plugins.modules.distcc_build import ARGUMENT_SPEC
 
 fixture = recorded(__file__)
-
-
-def params(chdir, **overrides):
-    values = {name: spec.get("default") for name, spec in ARGUMENT_SPEC.items()}
-    values.update(chdir=str(chdir), **overrides)
-    return values
 
 
 # The progress file

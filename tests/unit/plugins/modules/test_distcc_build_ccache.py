@@ -27,6 +27,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._compile_count imp
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import account_program_path
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
+from conftest import build_params as params
 
 REAL = all(shutil.which(p) for p in ("make", "gcc", "timeout", "ccache", "distcc", "distccd"))
 real = pytest.mark.skipif(not REAL, reason="needs make, gcc, coreutils' timeout, ccache, distcc and distccd")
@@ -48,12 +49,6 @@ MAIN_C = '#include <stdio.h>\n#include "greet.h"\nint main(void) { puts(greet())
 GREET_C = '#include "greet.h"\nconst char *greet(void) { return GREETING; }\n'
 UTIL_C = 'int twice(int n) { return 2 * n; }\n'
 OBJECTS = ("main.o", "greet.o", "util.o")
-
-
-def params(chdir, **overrides):
-    values = {name: spec.get("default") for name, spec in module.ARGUMENT_SPEC.items()}
-    values.update(chdir=str(chdir), **overrides)
-    return values
 
 
 def no_ccache(path):

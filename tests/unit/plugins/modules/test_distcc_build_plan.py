@@ -13,12 +13,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import KBU
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeState
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import PumpError
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
-
-
-def params(chdir, **overrides):
-    values = {name: spec.get("default") for name, spec in module.ARGUMENT_SPEC.items()}
-    values.update(chdir=str(chdir), **overrides)
-    return values
+from conftest import build_params as params
 
 
 def pump_ok(path):

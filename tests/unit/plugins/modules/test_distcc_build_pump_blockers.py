@@ -11,14 +11,9 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._pump import pump_blockers
 from ansible_collections.distrant.distcc.plugins.modules import distcc_build as module
+from conftest import build_params as params
 
 PUMP_HOSTS = "10.200.1.3/4,cpp,lzo"
-
-
-def params(chdir, **overrides):
-    values = {name: spec.get("default") for name, spec in module.ARGUMENT_SPEC.items()}
-    values.update(chdir=str(chdir), **overrides)
-    return values
 
 
 def pump_ok(path):
