@@ -90,11 +90,12 @@ class Pump:
         their count and the first few): with pump auto it is built in plain mode from the start, rather
         than switching pump mode off halfway after a failed remote compile; pump true builds it in
         pump mode anyway. Both are in the facts and the task's warning."""
-        plan.pump = Pump._mode(params, plan.entries, pump_installed)
+        wanted = Pump._wanted(params["pump"])
+        plan.pump = Pump._mode(wanted, params, plan.entries, pump_installed)
         if plan.pump and not plan.kernel:
             plan.pump_blockers_count, plan.pump_blockers = blockers(plan.chdir)
-            if plan.pump_blockers and Pump._wanted(params["pump"]) is None:
-                plan.pump, plan.pump_blocked = False, True
+            # headers are read only when pump mode would be used: blockers and no pump mode mean plain from the start
+            plan.pump = not plan.pump_blockers or wanted is not None
         plan.pump_path = params["pump_path"]
         plan.include_server_env = params["env"]
         options = list(params["include_server_options"])
@@ -118,8 +119,7 @@ class Pump:
             raise PlanError("pump must be auto, true or false, got %r" % (value,))
 
     @staticmethod
-    def _mode(params, entries, pump_installed):
-        wanted = Pump._wanted(params["pump"])
+    def _mode(wanted, params, entries, pump_installed):
         if not params["distcc"]:
             if wanted:
                 raise PlanError("pump: true needs distcc; a local build (distcc: false) has nothing to pump")
@@ -177,7 +177,12 @@ class Pump:
         return dict(pump=plan.pump, remote_preprocessed=counts["remote_preprocessed"],
                     pump_fallbacks=counts["pump_fallbacks"], pump_switched_off=counts["pump_switched_off"],
                     pump_blockers=dict(count=plan.pump_blockers_count, first=plan.pump_blockers,
-                                       plain_from_start=plan.pump_blocked))
+                                       plain_from_start=Pump._plain_from_start(plan)))
+
+    @staticmethod
+    def _plain_from_start(plan):
+        """pump auto built the tree in plain mode because of its blockers (read only when pump mode was on)."""
+        return bool(plan.pump_blockers) and not plan.pump
 
     @staticmethod
     def warning(plan, measured):
@@ -188,7 +193,7 @@ class Pump:
         where = "%s:%d (%s)%s" % (first["file"], first["line"], first["text"],
                                   " and %d more" % (plan.pump_blockers_count - 1) if plan.pump_blockers_count > 1
                                   else "")
-        if plan.pump_blocked:
+        if Pump._plain_from_start(plan):
             return ("pump mode was not used: %s has a computed #include_next, whose header distcc's include server "
                     "leaves out of what it sends (a remote compile would fail, and pump mode be switched off "
                     "halfway); built in plain distcc mode from the start. pump: true forces pump mode" % where)

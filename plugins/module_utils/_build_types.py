@@ -65,7 +65,6 @@ class Plan(Layout):
     pump_path: str = ""
     pump_blockers: List[Dict[str, Any]] = field(default_factory=list)  # the first headers pump mode cannot cover
     pump_blockers_count: int = 0
-    pump_blocked: bool = False  # pump auto, built plain from the start because of them
     include_server_env: Dict[str, Any] = field(default_factory=dict)  # the caller's env, not the build's
     include_server_options: List[str] = field(default_factory=list)
     # kbuild_lean
