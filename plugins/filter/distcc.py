@@ -119,11 +119,11 @@ def distcc_worker_jobs(cpus):
 
 
 def distcc_host_list(workers, master_cpus, lzo=False, localhost="auto", pump=False, self_address=None, order="rotate",
-                     team_index=0):
-    """DISTCC_HOSTS and make -j for a master and its workers (see plugin_utils._policy)."""
+                     team_index=0, transport="tcp"):
+    """DISTCC_HOSTS and make -j for a master and its workers, over tcp or ssh (see plugin_utils._policy)."""
     try:
         return host_list(workers, master_cpus, lzo=lzo, localhost=localhost, pump=pump, self_address=self_address,
-                         order=order, team_index=team_index)
+                         order=order, team_index=team_index, transport=transport)
     except PolicyError as exc:
         raise AnsibleFilterError("distcc_host_list: %s" % exc)
 

@@ -23,6 +23,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._ccache import STA
 from ansible_collections.distrant.distcc.plugins.module_utils._cgroup import cpu_used_from_fs
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import distributable, format_reasons, stranded
 from ansible_collections.distrant.distcc.plugins.module_utils._compile_count import LOG_ENV as COUNT_LOG_ENV
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import transport
 from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import LOG_ENV as CPU_LOG_ENV
 from ansible_collections.distrant.distcc.plugins.module_utils._progress import Progress
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import TreeBusy, read_text
@@ -199,6 +200,7 @@ def facts(plan, measured, make_value):
         host_cpu_seconds=round(measured.host_cpu, 2) if measured.host_cpu is not None else None,
         jobs=plan.jobs,
         hosts=plan.env["DISTCC_HOSTS"],
+        transport=transport(plan.entries) if plan.distcc else None,
         jobs_per_host=counts["jobs_per_host"],
         remote_objects=counts["remote_objects"],
         remote_share=remote_share(counts) if plan.distcc else None,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.distrant.distcc.plugins.module_utils._host_list import entry_name
+
 # Compiler runs that make no object: Kbuild's cc-option/as-instr probes (no input file).
 NOT_OBJECTS = frozenset(["(null)", "-", "/dev/null"])
 
@@ -143,7 +145,7 @@ class ClientLog:
         """Count one completed compile; return the reason it ran on the master, "remote", or None (no object)."""
         if source in NOT_OBJECTS:
             return None
-        name = host.split("/", 1)[0]
+        name = entry_name(host)  # 10.0.0.3 for 10.0.0.3/4,lzo and for @10.0.0.3/4,lzo alike
         self._per_host[name] = self._per_host.get(name, 0) + 1
         if name != "localhost":
             self._remote += 1

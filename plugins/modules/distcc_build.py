@@ -121,6 +121,10 @@ options:
   hosts:
     description:
       - DISTCC_HOSTS to build with. By default the content of O(hosts_file).
+      - Entries are C(localhost[/LIMIT]), C(HOST[:PORT][/LIMIT][,OPTIONS]) (TCP) or
+        C([USER]@HOST[/LIMIT][:COMMAND][,OPTIONS]) (SSH, in that order - distcc ignores a C(/LIMIT) after the
+        options without a word); IPv4 addresses or names. An SSH entry's port, key and host key come from ssh's
+        configuration (the master role's, named by C(DISTCC_SSH) in O(env)).
     type: str
   hosts_file:
     description: File read when O(hosts) is not given (the master role writes it).
@@ -485,6 +489,14 @@ ansible_facts:
           sample: 42.7
         jobs: {description: The -j used., type: int, returned: always, sample: 8}
         hosts: {description: DISTCC_HOSTS used (empty for a local build)., type: str, returned: always, sample: 10.200.1.3/8}
+        transport:
+          description:
+            - How the build reached its workers - C(tcp) (distccd's port, C(HOST/LIMIT) entries), C(ssh)
+              (C([USER]@HOST/LIMIT) entries, ssh running C(distccd --inetd) on the worker) or C(mixed) (both).
+            - None for a local build and for a host list of localhost alone.
+          type: str
+          returned: always
+          sample: ssh
         prepare_seconds:
           description: Wall-clock time of the O(prepare) targets (included in RV(ansible_facts.distcc_build.wall_seconds)).
           type: float

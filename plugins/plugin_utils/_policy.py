@@ -102,10 +102,12 @@ def validate_address(address, what="address"):
 # the first host in its list with a free slot, so masters that list the workers alike all fill the
 # first one; ``rotate`` starts each master's list at another worker (by its place in the team).
 WORKER_ORDERS = ("rotate", "inventory", "randomize")
+# How a master reaches its workers (the farm's distcc_transport): distccd's TCP port, or ssh running distccd --inetd.
+TRANSPORTS = ("tcp", "ssh")
 
 
 def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_share=LOCALHOST_MIN_SHARE, pump=False,
-              self_address=None, order="rotate", team_index=0):
+              self_address=None, order="rotate", team_index=0, transport="tcp"):
     """Build DISTCC_HOSTS and the matching make -j for a master and its workers.
 
     ``workers``: list of dicts with ``address``, ``cpus`` (effective) and optionally ``jobs``
@@ -113,7 +115,9 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     ``self_address``: the master's own address when it is a worker too: that worker is left out (a host
     never sends its compiles to itself through TCP) and the master compiles as ``localhost`` unless
     ``localhost`` is false. ``order``: one of WORKER_ORDERS; ``team_index``: this master's place in
-    its team (``rotate`` starts its list at worker ``team_index`` modulo their number).
+    its team (``rotate`` starts its list at worker ``team_index`` modulo their number). ``transport``:
+    one of TRANSPORTS, ``tcp`` (``ADDRESS/LIMIT`` entries) or ``ssh`` (``@ADDRESS/LIMIT``: ssh runs distccd on
+    the worker, its account, key and host key from the ssh configuration of the build user).
     Returns a dict: ``hosts`` (list of entries), ``distcc_hosts`` (the string),
     ``make_jobs``, ``localhost`` (bool), ``localhost_slots``, ``master_share``, ``remote_slots``,
     ``self_worker`` (a worker was this master), ``order``.
@@ -127,6 +131,8 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
     localhost = flag("localhost", localhost, allow_auto=True)
     if order not in WORKER_ORDERS:
         raise PolicyError("order must be one of %s, got %r" % (", ".join(WORKER_ORDERS), order))
+    if transport not in TRANSPORTS:
+        raise PolicyError("transport must be one of %s, got %r" % (", ".join(TRANSPORTS), transport))
     try:
         team_index = int(team_index)
     except (TypeError, ValueError):
@@ -174,7 +180,8 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
                                   % (address, MAX_JOBS, worker.get("jobs")))
         remote_cpus += cpus
         remote_slots += jobs
-        entries.append("%s/%d%s" % (address, jobs, ",cpp,lzo" if pump else ",lzo" if lzo else ""))
+        entries.append("%s%s/%d%s" % ("@" if transport == "ssh" else "", address, jobs,
+                                      ",cpp,lzo" if pump else ",lzo" if lzo else ""))
     if entries and order == "rotate":
         start = team_index % len(entries)
         entries = entries[start:] + entries[:start]
@@ -201,6 +208,7 @@ def host_list(workers, master_cpus, lzo=False, localhost="auto", localhost_min_s
         "pump": pump and bool(entries),
         "self_worker": self_worker,
         "order": order,
+        "transport": transport,
     }
 
 

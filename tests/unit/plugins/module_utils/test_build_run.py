@@ -75,6 +75,18 @@ def test_backoff_files_of_the_listed_hosts_are_removed_and_those_in_their_period
     assert sorted(os.listdir(str(lock))) == ["backoff_tcp_10.200.9.9_3632_0", "cpu_localhost_0"]
 
 
+def test_backoff_files_of_ssh_hosts_are_removed_too(tmp_path):
+    # lock.c names an SSH host's file backoff_ssh_<host>_0 (seen after a refused host key: backoff_ssh_w-nocm_0)
+    lock = tmp_path / "lock"
+    lock.mkdir()
+    for name in ["backoff_ssh_10.200.1.3_0", "backoff_tcp_10.200.1.3_3632_0", "backoff_ssh_10.200.9.9_0"]:
+        (lock / name).write_text("")
+    entries = parse_hosts("localhost/1 @10.200.1.3/4,lzo,cpp")
+    found = Backoff.clear({"DISTCC_DIR": str(tmp_path)}, entries, 60)
+    assert found == ["@10.200.1.3"]
+    assert sorted(os.listdir(str(lock))) == ["backoff_ssh_10.200.9.9_0", "backoff_tcp_10.200.1.3_3632_0"]
+
+
 def test_distccs_directory_is_the_environments_home_when_distcc_dir_is_unset(monkeypatch, tmp_path):
     monkeypatch.delenv("DISTCC_DIR", raising=False)
     assert Backoff.distcc_dir({"HOME": str(tmp_path)}) == str(tmp_path / ".distcc")
@@ -109,7 +121,8 @@ def test_facts_of_a_kernel_build(kernel):
     assert build == {
         "wall_seconds": 12.35, "build_system": "make", "build_dir": str(kernel), "configure_seconds": None,
         "prepare_seconds": 1.23, "prepare_targets": ["prepare"], "user_seconds": 3.21, "sys_seconds": 1.0,
-        "host_cpu_seconds": None, "jobs": 6, "hosts": "localhost/2 10.200.1.3/4", "backoff_period": 5,
+        "host_cpu_seconds": None, "jobs": 6, "hosts": "localhost/2 10.200.1.3/4", "transport": "tcp",
+        "backoff_period": 5,
         "backoff_at_start": ["10.200.1.3:3632"], "jobs_per_host": {"10.200.1.3": 6, "localhost": 4},
         "remote_objects": 6, "remote_share": 0.75, "local_reasons": COUNTS["local_reasons"], "local_fallbacks": 1,
         "failed_remote": 1, "objects": 10, "pump": False, "remote_preprocessed": 0, "pump_fallbacks": 0,

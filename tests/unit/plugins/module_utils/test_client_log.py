@@ -123,3 +123,17 @@ def test_client_log_fed_in_pieces_counts_the_same(name, chunk):
 def test_format_reasons_names_each_reason_with_its_count_by_name():
     assert format_reasons({"remote_failed": 2, "backoff": 1}) == "backoff 1, remote_failed 2"
     assert format_reasons({}) == ""
+
+
+def test_client_log_of_ssh_hosts_keys_them_by_host():
+    # distcc 3.4 names an SSH host by its whole entry (lines of a pump build over ssh, host renamed): the facts key
+    # it by the host alone, as a TCP host, so that jobs_per_host[worker address] reads the same for both transports
+    text = "".join(
+        "distcc[%d] compile f%d.c on %s completed ok\n"
+        "distcc[%d] (dcc_exit) exit: code 0; self: 0.000000 user 0.005896 sys; children: 0.004232 user 0.004232 sys\n"
+        % (pid, pid, host, pid)
+        for pid, host in ((1, "@10.200.11.3/4,lzo,cpp"), (2, "@10.200.11.3/4,lzo,cpp"),
+                          (3, "distcc-ssh@10.200.11.4/4,lzo,cpp"), (4, "10.200.11.5/4,lzo")))
+    counts = parse_client_log(text)
+    assert counts["jobs_per_host"] == {"10.200.11.3": 2, "10.200.11.4": 1, "10.200.11.5": 1}
+    assert (counts["remote_objects"], counts["remote_preprocessed"]) == (4, 3)

@@ -38,7 +38,8 @@ CASES = [
     # entries distcc would not use (every compile would run locally), refused before anything runs
     ("port out of range", {"hosts": "10.200.11.3:70000/4"}, "the port must be between 1 and 65535", PLAN),
     ("unknown host option", {"hosts": "10.200.11.3/4,lzo,fast"}, "does not know the option ,fast", PLAN),
-    ("SSH mode", {"hosts": "build@10.200.11.3/4"}, "SSH mode (user@host) is not supported", PLAN),
+    ("SSH entry with its limit after the options", {"hosts": "@10.200.11.3,lzo/4"},
+     "the /LIMIT comes before the options", PLAN),
     ("IPv6 host", {"hosts": "[fd00::3]/4"}, "IPv6 is not supported", PLAN),
     ("share above one", {"min_remote_share": 1.5}, "min_remote_share must be between 0 and 1", PLAN),
     ("share on a local build", {"distcc": False, "min_remote_share": 0.5},

@@ -89,7 +89,7 @@ def test_env_overrides_and_a_backoff_period_from_env(tree):
     ({"hosts": "10.200.1.3/4", "env": {"A": ["x"]}}, "env values must be strings or numbers"),
     ({"hosts": ""}, "no distcc hosts: hosts is empty"),
     ({"hosts_file": "/nonexistent/hosts"}, "hosts_file /nonexistent/hosts does not exist"),
-    ({"hosts": "@build-host"}, "SSH"),
+    ({"hosts": "@build-host,lzo/4"}, "the /LIMIT comes before the options"),
 ])
 def test_bad_parameters_are_refused_before_anything_runs(tree, overrides, message):
     with pytest.raises(module.PlanError, match=message.replace("(", "[(]").replace(")", "[)]")):
@@ -387,3 +387,12 @@ def test_check_mode_takes_a_client_that_the_run_would_build_first(kernel, tmp_pa
     with pytest.raises(module.PlanError, match="not an absolute path"):
         module.plan(params(kernel, hosts="10.200.1.3/4,cpp,lzo", client="bin/distcc"), pump_installed=pump_ok,
                     check_mode=True)
+
+
+def test_an_ssh_host_list_plans_as_a_tcp_one(kernel):
+    # [USER]@HOST/LIMIT entries: the same -j, pump mode and host list as TCP ones
+    p = module.plan(params(kernel, hosts="@10.200.1.3/4,lzo,cpp distcc-ssh@10.200.1.4/4,cpp,lzo"),
+                    pump_installed=pump_ok)
+    assert p.jobs == 8 and p.pump
+    assert p.env["DISTCC_HOSTS"] == "@10.200.1.3/4,lzo,cpp distcc-ssh@10.200.1.4/4,cpp,lzo"
+    assert p.prepare_hosts == "@10.200.1.3/4,lzo distcc-ssh@10.200.1.4/4,lzo"

@@ -105,7 +105,8 @@ def test_a_local_build_compiles_the_tree_and_reports_it(tree, capsys):
                                           "started_at")}
     assert facts == {
         "build_system": "make", "build_dir": str(tree), "configure_seconds": None, "prepare_seconds": 0.0,
-        "prepare_targets": [], "jobs": jobs, "hosts": "", "backoff_period": 10, "backoff_at_start": [],
+        "prepare_targets": [], "jobs": jobs, "hosts": "", "transport": None, "backoff_period": 10,
+        "backoff_at_start": [],
         "jobs_per_host": {"localhost": 2}, "remote_objects": 0, "remote_share": None,
         "local_reasons": {"local_build": 2}, "local_fallbacks": 0,
         "failed_remote": 0, "objects": 2, "pump": False, "remote_preprocessed": 0, "pump_fallbacks": 0,

@@ -213,6 +213,7 @@ def test_host_list_of_a_master_worker_counts_only_the_others():
         ({"team_index": -1}, "team_index must be 0 or more, got -1"),
         ({"team_index": "first"}, "team_index must be a whole number (this master's place in its team), got 'first'"),
         ({"self_address": "me"}, "self_address 'me' is not an IP address"),
+        ({"transport": "rsh"}, "transport must be one of tcp, ssh, got 'rsh'"),
     ],
 )
 def test_host_list_team_errors(options, message):
@@ -249,3 +250,22 @@ def test_compiler_check_by_series_accepts_another_bugfix_release_only():
     assert result["differs"] == ["old"] and result["want"] == {"gcc-12": "12"}
     with pytest.raises(PolicyError, match="match must be one of major.minor, major"):
         compiler_check("m", {"gcc": "12.2.0"}, {}, ["gcc"], match="minor")
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({}, "10.0.0.3/4 10.0.0.4/4"),
+        ({"transport": "tcp", "lzo": True}, "10.0.0.3/4,lzo 10.0.0.4/4,lzo"),
+        # ssh: the account, key, port and pinned host key come from the build user's ssh configuration
+        ({"transport": "ssh", "lzo": True}, "@10.0.0.3/4,lzo @10.0.0.4/4,lzo"),
+        ({"transport": "ssh", "pump": True}, "@10.0.0.3/4,cpp,lzo @10.0.0.4/4,cpp,lzo"),
+        ({"transport": "ssh", "pump": True, "localhost": True}, "localhost/1 @10.0.0.3/4,cpp,lzo @10.0.0.4/4,cpp,lzo"),
+    ],
+)
+def test_host_list_transport(options, expected):
+    result = host_list([{"address": "10.0.0.3", "cpus": 2}, {"address": "10.0.0.4", "cpus": 2}], 1,
+                       order="inventory", localhost=options.pop("localhost", False), **options)
+    assert result["distcc_hosts"] == expected
+    assert result["transport"] == options.get("transport", "tcp")
+    assert result["make_jobs"] == 8 + (1 if result["localhost"] else 0)
