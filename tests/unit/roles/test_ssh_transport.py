@@ -1,0 +1,113 @@
+"""distcc_transport=ssh in the roles' preflight (check mode, this machine as the hosts): the worker admits exactly
+the masters' keys, each forced to run distccd and nothing else, refuses a master without a key and input that
+would end up in sshd's forced command; the master names its ssh configuration for the build (DISTCC_SSH)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from _playbook import LOCAL, flat, run
+
+ROLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
+                     "roles")
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmzWV2MdCEL658dScvY8QefsJaBLo7Og72E29EUEKfw"
+WORKER_PLAY = """
+- hosts: distcc_workers
+  gather_facts: true
+  roles:
+    - role: distrant.distcc.distcc_worker
+  post_tasks:
+    - name: Show what the role would write
+      ansible.builtin.debug:
+        msg: "READ {{{{ {{'keys': lookup('ansible.builtin.template', '{keys}'),
+                        'sshd': lookup('ansible.builtin.template', '{sshd}'),
+                        'endpoint': __distcc_worker_endpoint, 'packages': __distcc_worker_packages,
+                        'exports': distcc_worker_exports}} | to_json }}}} READ"
+      tags: [distcc_worker_preflight]
+""".format(keys=os.path.join(ROLES, "distcc_worker", "templates", "distcc-ssh-authorized-keys.j2"),
+           sshd=os.path.join(ROLES, "distcc_worker", "templates", "distcc-sshd.conf.j2"))
+
+
+def worker_run(tmp_path, extra, master_vars=""):
+    inventory = "[distcc_masters]\nm1 %s %s\n[distcc_workers]\nw1 %s\n" % (LOCAL, master_vars, LOCAL)
+    return run(tmp_path, WORKER_PLAY, inventory, "distcc_worker_preflight",
+               ["distcc_transport=ssh", "distcc_worker_jobs=16"] + list(extra))
+
+
+def shown(out):
+    return json.loads(out.split('"READ ', 1)[1].split(' READ"', 1)[0].encode().decode("unicode_escape"))
+
+
+def test_the_worker_admits_each_masters_key_forced_to_run_distccd(tmp_path):
+    rc, out = worker_run(tmp_path, [], "distcc_master_ssh_public_key='%s'" % KEY)
+    assert rc == 0, out
+    seen = shown(out)
+    lines = [line for line in seen["keys"].splitlines() if line and not line.startswith("#")]
+    assert lines == [
+        'restrict,command="TMPDIR=/run/distcc-ssh exec /usr/bin/distccd --inetd --nice 10 --log-level info '
+        '--log-file /var/log/distcc-ssh/distccd.log" %s m1' % KEY]
+    sshd = [line.strip() for line in seen["sshd"].splitlines() if line.strip() and not line.startswith("#")]
+    assert sshd[:7] == ["Match User distcc-ssh", "AuthorizedKeysFile /etc/ssh/distrant_authorized_keys/%u",
+                        "AuthenticationMethods publickey", "DisableForwarding yes", "PermitTTY no",
+                        "PermitUserRC no", "# one master's connection carries up to its /LIMIT of compiles at once "
+                        "(this worker's jobs)"]
+    # sshd refuses the 11th session of a connection by default; the master's /LIMIT here is the worker's 16 jobs
+    assert sshd[-1] == "MaxSessions 16"
+    # the masters probe sshd's port, not distccd's
+    assert seen["endpoint"].endswith(":22")
+    assert "openssh-server" in seen["packages"]
+    assert (seen["exports"]["transport"], seen["exports"]["ssh_user"]) == ("ssh", "distcc-ssh")
+
+
+def test_a_master_without_a_key_is_named_with_what_to_run(tmp_path):
+    rc, out = worker_run(tmp_path, [])
+    assert rc != 0
+    assert ("distcc_worker_transport=ssh: no ssh public key known for the master m1 (distcc_master_ssh_public_key). "
+            "Each master makes its key pair on itself: run the distcc_master role's ssh_key entry point on the masters "
+            "before the workers") in flat(out), out
+
+
+@pytest.mark.parametrize("extra", [
+    "distcc_worker_ssh_user=root",
+    "distcc_worker_ssh_user=distccd",
+    "distcc_worker_ssh_user=Distcc SSH",
+    '{"distcc_worker_ssh_distccd": "/usr/bin/distccd\\"; sh"}',
+    '{"distcc_worker_ssh_log_file": "/var/log/my logs/distccd.log"}',
+])
+def test_what_would_break_the_forced_command_is_refused(tmp_path, extra):
+    rc, out = worker_run(tmp_path, [extra], "distcc_master_ssh_public_key='%s'" % KEY)
+    assert rc != 0
+    assert "distcc_worker_transport=ssh needs distcc_worker_ssh_user" in flat(out), out
+
+
+def test_metrics_need_the_tcp_daemon(tmp_path):
+    rc, out = worker_run(tmp_path, ["distcc_worker_metrics=true"], "distcc_master_ssh_public_key='%s'" % KEY)
+    assert rc != 0
+    assert "which does not run with distcc_worker_transport=ssh" in flat(out), out
+
+
+MASTER_PLAY = """
+- hosts: distcc_masters
+  gather_facts: false
+  tasks:
+    - name: Read the master role's exports
+      ansible.builtin.include_role:
+        name: distrant.distcc.distcc_master
+        tasks_from: exports
+    - name: Show them
+      ansible.builtin.debug:
+        msg: "READ {{ {'transport': distcc_master_exports.transport,
+                       'env': distcc_master_exports.distcc_env} | to_json }} READ"
+"""
+
+
+@pytest.mark.parametrize("transport, env", [
+    ("ssh", {"DISTCC_SSH": "ssh -F /home/distcc-build/.ssh/distrant-distcc.conf"}),
+    ("tcp", {}),
+])
+def test_the_master_exports_the_environment_of_its_transport(tmp_path, transport, env):
+    rc, out = run(tmp_path, MASTER_PLAY, "[distcc_masters]\nm1 %s\n" % LOCAL, "all", ["distcc_transport=" + transport])
+    assert rc == 0, out
+    assert shown(out) == {"transport": transport, "env": env}
