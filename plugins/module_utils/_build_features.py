@@ -36,6 +36,11 @@ from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account impor
     parse_account_log,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import backoff_hosts, without_cpp
+from ansible_collections.distrant.distcc.plugins.module_utils._ssh_hosts import (
+    close_connections,
+    open_connections,
+    ssh_targets,
+)
 from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import (
     KBUILD_HOSTCC,
     host_compiler_wrapper,
@@ -371,6 +376,40 @@ class CpuBreakdown:
     @staticmethod
     def would(plan):
         return ", the master's CPU measured by %s (built first when missing)" % plan.account if plan.account else ""
+
+
+class SshHosts:
+    """The SSH workers' connections: each opened before make (a refused host key or key fails the build with ssh's
+    words; a silent worker is a warning, left to distcc), and those this build opened closed after it."""
+
+    @staticmethod
+    def _run(module, plan):
+        def run(argv):
+            return module.run_command(argv, environ_update=plan.env)
+        return run
+
+    @staticmethod
+    def setup(module, plan, measured):
+        if not plan.distcc or not ssh_targets(plan.entries):
+            return
+        opened, refused, silent = open_connections(SshHosts._run(module, plan), plan.env, plan.entries)
+        measured.ssh_opened = opened
+        if refused:
+            close_connections(SshHosts._run(module, plan), plan.env, plan.entries, opened)
+            module.fail_json(msg="ssh refused %s before the build: %s. A worker whose host key changed is refused on "
+                                 "purpose (the master role pins each worker's key: run it again once the new key is "
+                                 "known to be the worker's); a refused key means the worker does not admit this "
+                                 "master's (run the worker role). Nothing was built."
+                             % (", ".join(label for label, why in refused),
+                                "; ".join("%s: %s" % (label, why.rstrip(".")) for label, why in refused)))
+        for label, why in silent:
+            module.warn("ssh could not open a connection to the worker %s before the build (%s): distcc leaves it "
+                        "out while it does not answer" % (label, why))
+
+    @staticmethod
+    def finish(module, plan, measured):
+        if measured.ssh_opened:
+            close_connections(SshHosts._run(module, plan), plan.env, plan.entries, measured.ssh_opened)
 
 
 class Backoff:

@@ -17,6 +17,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._build_features im
     KbuildLean,
     Prepare,
     Pump,
+    SshHosts,
 )
 from ansible_collections.distrant.distcc.plugins.module_utils._build_types import Measured
 from ansible_collections.distrant.distcc.plugins.module_utils._ccache import STATS_LOG_ENV as CCACHE_STATS_LOG_ENV
@@ -135,6 +136,7 @@ def _run_locked(module, plan):
     CompileCount.setup(module, plan, measured)
     KbuildLean.setup(module, plan)  # after the accounting program, which the master's own gcc builds
     Backoff.setup(module, plan, measured)
+    SshHosts.setup(module, plan, measured)  # a worker ssh refuses fails the build before the tree is cleaned
     Ccache.setup(module, plan)
     clean(module, plan)
     measured.configure_seconds = configure(module, plan)
@@ -170,6 +172,7 @@ def _run_locked(module, plan):
     with open(state.path("make_log"), "w") as handle:
         handle.write("".join(outputs))
     Pump.finish(plan, measured)
+    SshHosts.finish(module, plan, measured)
     measured.counts = progress.final()
     KbuildLean.finish(plan, measured)
     CpuBreakdown.finish(plan, measured)

@@ -96,6 +96,7 @@ class Measured:
     started_at: str
     configure_seconds: Optional[float] = None
     backoff_at_start: List[str] = field(default_factory=list)
+    ssh_opened: List[str] = field(default_factory=list)  # the SSH workers' connections this build opened
     prepare_seconds: float = 0.0
     failed_in_prepare: bool = False
     rc: int = 0
