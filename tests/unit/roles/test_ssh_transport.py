@@ -111,3 +111,38 @@ def test_the_master_exports_the_environment_of_its_transport(tmp_path, transport
     rc, out = run(tmp_path, MASTER_PLAY, "[distcc_masters]\nm1 %s\n" % LOCAL, "all", ["distcc_transport=" + transport])
     assert rc == 0, out
     assert shown(out) == {"transport": transport, "env": env}
+
+
+KNOWN_HOSTS_PLAY = """
+- hosts: m1
+  gather_facts: false
+  tasks:
+    - name: Load the master role's variables
+      ansible.builtin.include_role:
+        name: distrant.distcc.distcc_master
+        tasks_from: exports
+        public: true
+    - name: Two workers - one whose role exposed its key in this play, one read on it (slurp's result)
+      ansible.builtin.set_fact:
+        __distcc_master_workers: [w1, w2]
+        __distcc_master_worker_addresses: [10.200.1.3, 10.200.1.4]
+        __distcc_master_ssh_host_keys:
+          results:
+            - {item: w1, skipped: true}
+            - {item: w2, content: "{{ 'ssh-ed25519 AAAAW2key root@w2\\n' | b64encode }}"}
+    - name: Show
+      ansible.builtin.debug:
+        msg: "READ {{ {'keys': __distcc_master_ssh_known_keys,
+                       'file': __distcc_master_ssh_known_hosts_content} | to_json }} READ"
+"""
+
+
+def test_the_master_pins_each_workers_key_from_its_fact_or_from_the_worker(tmp_path):
+    inventory = ("[distcc_masters]\nm1 %s\n[distcc_workers]\nw1 %s distcc_worker_ssh_host_key='ssh-ed25519 AAAAW1key'"
+                 "\nw2 %s\n" % (LOCAL, LOCAL, LOCAL))
+    rc, out = run(tmp_path, KNOWN_HOSTS_PLAY, inventory, "all", ["distcc_transport=ssh"])
+    assert rc == 0, out
+    seen = shown(out)
+    assert seen["keys"] == ["ssh-ed25519 AAAAW1key", "ssh-ed25519 AAAAW2key"]
+    assert [line for line in seen["file"].splitlines() if not line.startswith("#")] == [
+        "10.200.1.3 ssh-ed25519 AAAAW1key", "10.200.1.4 ssh-ed25519 AAAAW2key"]
