@@ -1,4 +1,5 @@
-"""distcc_master's files/patches: the changes the role makes to distcc's source, as a patch series.
+"""distcc_master's and distcc_worker's files/patches: the changes each role makes to distcc's source, as a patch
+series (the master's for the client and the include server, the worker's for the distccd of the ssh transport).
 
 The series follows Debian's debian/patches habit: ``series`` names the patches in the order they apply
 (``patch -p1``, distcc_source.yml), one change per patch, each with a DEP-3 header saying what it fixes and
@@ -18,21 +19,26 @@ import subprocess
 import pytest
 
 HERE = os.path.dirname(__file__)
-PATCHES = os.path.join(HERE, "..", "..", "..", "roles", "distcc_master", "files", "patches")
+ROLES = os.path.join(HERE, "..", "..", "..", "roles")
+SERIES = ["distcc_master", "distcc_worker"]
 NAME = re.compile(r"^\d{4}-[a-z0-9]+(-[a-z0-9]+)*\.patch$")
 FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):(.*)$")
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 DISTCC = re.compile(r"https://github\.com/distcc/distcc/(pull|issues|commit)/\w+")
 
 
-def series():
-    """The patch names, as vars/main.yml reads them (blank lines and # comments left out)."""
-    with open(os.path.join(PATCHES, "series"), encoding="utf-8") as f:
+def patch_dir(role):
+    return os.path.join(ROLES, role, "files", "patches")
+
+
+def series(role):
+    """The patch names, as the role's vars/main.yml reads them (blank lines and # comments left out)."""
+    with open(os.path.join(patch_dir(role), "series"), encoding="utf-8") as f:
         return [line.strip() for line in f if line.strip() and not line.strip().startswith("#")]
 
 
-def read(name):
-    with open(os.path.join(PATCHES, name), encoding="utf-8") as f:
+def read(role, name):
+    with open(os.path.join(patch_dir(role), name), encoding="utf-8") as f:
         return f.read()
 
 
@@ -83,14 +89,20 @@ def files_and_hunks(diff):
     return out
 
 
+@pytest.fixture(scope="module", params=SERIES)
+def role(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def patches():
-    return {name: split(read(name)) for name in series()}
+def patches(role):
+    return {name: split(read(role, name)) for name in series(role)}
 
 
-def test_series_lists_exactly_the_patches_present():
-    names = series()
-    present = sorted(name for name in os.listdir(PATCHES) if name != "series")
+@pytest.mark.parametrize("role", SERIES)
+def test_series_lists_exactly_the_patches_present(role):
+    names = series(role)
+    present = sorted(name for name in os.listdir(patch_dir(role)) if name != "series")
     assert sorted(names) == present
     assert len(set(names)) == len(names)
     for number, name in enumerate(names, start=1):
@@ -129,7 +141,7 @@ def test_each_patch_changes_existing_files_of_distccs_source(patches):
 
 
 @pytest.mark.skipif(shutil.which("patch") is None, reason="no patch program")
-def test_the_series_applies_in_order_without_fuzz(patches, tmp_path):
+def test_the_series_applies_in_order_without_fuzz(role, patches, tmp_path):
     # Each file as the hunks see it: known lines from their context and removed lines, at the line numbers
     # they name, mapped back through the earlier patches; a placeholder on every other line.
     original, current, at_end = {}, {}, set()
@@ -174,7 +186,7 @@ def test_the_series_applies_in_order_without_fuzz(patches, tmp_path):
     for name in patches:
         subprocess.run(
             ["patch", "-p1", "--forward", "--batch", "--fuzz=0", "--no-backup-if-mismatch", "--silent",
-             "-i", os.path.abspath(os.path.join(PATCHES, name))],
+             "-i", os.path.abspath(os.path.join(patch_dir(role), name))],
             cwd=tmp_path / "tree", check=True)
     for path, lines in expected.items():
         with open(tmp_path / "tree" / path, encoding="utf-8") as f:

@@ -46,8 +46,8 @@ def test_the_worker_admits_each_masters_key_forced_to_run_distccd(tmp_path):
     seen = shown(out)
     lines = [line for line in seen["keys"].splitlines() if line and not line.startswith("#")]
     assert lines == [
-        'restrict,command="TMPDIR=/run/distcc-ssh exec /usr/bin/distccd --inetd --nice 10 --log-level info '
-        '--log-file /var/log/distcc-ssh/distccd.log" %s m1' % KEY]
+        'restrict,command="TMPDIR=/run/distcc-ssh exec /usr/local/lib/distrant-distcc/distccd --inetd --nice 10 '
+        '--log-level info --log-file /var/log/distcc-ssh/distccd.log" %s m1' % KEY]
     sshd = [line.strip() for line in seen["sshd"].splitlines() if line.strip() and not line.startswith("#")]
     assert sshd[:7] == ["Match User distcc-ssh", "AuthorizedKeysFile /etc/ssh/distrant_authorized_keys/%u",
                         "AuthenticationMethods publickey", "DisableForwarding yes", "PermitTTY no",
@@ -57,7 +57,8 @@ def test_the_worker_admits_each_masters_key_forced_to_run_distccd(tmp_path):
     assert sshd[-1] == "MaxSessions 16"
     # the masters probe sshd's port, not distccd's
     assert seen["endpoint"].endswith(":22")
-    assert "openssh-server" in seen["packages"]
+    # distccd built with the inetd fix (distcc_worker_ssh_distccd=build): what it is built with
+    assert {"openssh-server", "autoconf", "automake", "libpopt-dev", "patch"} <= set(seen["packages"])
     assert (seen["exports"]["transport"], seen["exports"]["ssh_user"]) == ("ssh", "distcc-ssh")
 
 
@@ -80,6 +81,15 @@ def test_what_would_break_the_forced_command_is_refused(tmp_path, extra):
     rc, out = worker_run(tmp_path, [extra], "distcc_master_ssh_public_key='%s'" % KEY)
     assert rc != 0
     assert "distcc_worker_transport=ssh needs distcc_worker_ssh_user" in flat(out), out
+
+
+def test_debians_distccd_can_be_named_instead_of_the_built_one(tmp_path):
+    rc, out = worker_run(tmp_path, ["distcc_worker_ssh_distccd=/usr/bin/distccd"],
+                         "distcc_master_ssh_public_key='%s'" % KEY)
+    assert rc == 0, out
+    seen = shown(out)
+    assert "exec /usr/bin/distccd --inetd" in seen["keys"]
+    assert "autoconf" not in seen["packages"]
 
 
 def test_metrics_need_the_tcp_daemon(tmp_path):
