@@ -99,6 +99,9 @@ bench-ccache: deps ## ccache cold, warm, edited and from another master (DISTRAN
 bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
 	@$(RUN) lab/lab.sh bench-backoff
 
+bench-transport: deps ## the auto setup over tcp and over ssh, rounds interleaved (DISTRANT_BENCH_ROUNDS, default 2)
+	@$(RUN) lab/lab.sh bench-transport
+
 bench-provision: deps ## time re-runs of site.yml (build off) on the converged lab (DISTRANT_BENCH_PROVISION_RUNS, default 5)
 	@$(RUN) lab/lab.sh bench-provision
 

@@ -154,6 +154,33 @@ case "${1:-up}" in
             die "a re-run of site.yml was not clean (above)"
         log "report: reports/provision.md, reports/provision.json"
         ;;
+    bench-transport)
+        # rounds of the auto setup, tcp then ssh, the farm switched by site.yml between them (untimed)
+        lab_is_up || die "the lab is not up: run make lab first"
+        rounds="${DISTRANT_BENCH_ROUNDS:-2}"
+        dirs=()
+        for round in $(seq 1 "${rounds}"); do
+            for transport in tcp ssh; do
+                dir="reports/transport/${transport}-${round}"
+                log "round ${round}: the farm on ${transport}"
+                ansible-playbook -i inventories/vagrant.yml playbooks/site.yml \
+                    -e distcc_transport="${transport}" -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
+                    die "site.yml with distcc_transport=${transport} failed: reports/transport-site.log"
+                log "round ${round}: make bench's auto setup over ${transport}"
+                ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml -e distcc_bench_setups=auto \
+                    -e distcc_bench_repeats=1 -e distcc_bench_scaling=false -e distcc_site_report_dir="${PWD}/${dir}" "${@:2}" ||
+                    die "the benchmark over ${transport} failed"
+                dirs+=("${dir}")
+            done
+        done
+        ansible-playbook -i inventories/vagrant.yml playbooks/site.yml -e distcc_transport=tcp \
+            -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
+            die "site.yml back to tcp failed: reports/transport-site.log"
+        PYTHONPATH="${collections}${PYTHONPATH:+:${PYTHONPATH}}" \
+            python3 -m ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report transport \
+            reports/transport "${dirs[@]}" || die "could not merge the rounds (above)"
+        log "report: reports/transport/benchmark.md (the farm is back on tcp)"
+        ;;
     down)
         network="${DISTRANT_NETWORK:-$(sed -n 's/^DISTRANT_NETWORK=//p' "${settings_file}" 2>/dev/null || true)}"
         if command -v vagrant >/dev/null 2>&1; then
@@ -165,5 +192,5 @@ case "${1:-up}" in
         fi
         rm -f "${settings_file}"
         ;;
-    *) die "usage: $0 up|down|bench|bench-ccache|bench-backoff|bench-provision" ;;
+    *) die "usage: $0 up|down|bench|bench-ccache|bench-backoff|bench-provision|bench-transport" ;;
 esac

@@ -1,6 +1,7 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The reports of every bench (make bench, bench-team, bench-ccache, bench-backoff, bench-provision), written one way.
+"""The reports of every bench (make bench, bench-team, bench-ccache, bench-backoff, bench-provision, bench-transport),
+written one way.
 
 Each bench's raw measurements are assembled here from what its playbook collected (benchmark_raw,
 team_raw), kept as <bench>-raw.json where a report can be recomputed from them, analysed
@@ -46,6 +47,31 @@ def benchmark_raw(plan, runs, master, workers, project=None):
         "worker_names": [w["name"] for w in workers],
         "worker_addresses": [w["address"] for w in workers],
     }
+
+
+def transport_raw(raws):
+    """One benchmark raw from the rounds of make bench-transport (each a make bench run of one transport): every
+    setup renamed <setup>-<transport> after the transport its builds report (distcc_build's fact), runs kept in the
+    order they ran and renumbered per setup, the cluster of the first round. A round whose builds name no transport
+    or more than one is refused (ValueError): its rows could not be told apart."""
+    if not raws:
+        raise ValueError("no benchmark round to merge")
+    runs, setups, repeats = [], {}, {}
+    for raw in raws:
+        transports = {run.get("transport") for run in raw["runs"] if run.get("setup") != "local"}
+        if len(transports) != 1 or None in transports:
+            raise ValueError("a round of bench-transport must build over one transport, its builds report %s"
+                             % sorted(str(name) for name in transports))
+        transport = transports.pop()
+        for setup in raw["setups"]:
+            name = setup["name"] if setup["name"] == "local" else "%s-%s" % (setup["name"], transport)
+            setups.setdefault(name, dict(setup, name=name, description="%s; over %s" % (setup["description"], transport)
+                                         if name != "local" else setup["description"]))
+        for run in raw["runs"]:
+            name = run["setup"] if run["setup"] == "local" else "%s-%s" % (run["setup"], transport)
+            repeats[name] = repeats.get(name, 0) + 1
+            runs.append(dict(run, setup=name, repeat=repeats[name]))
+    return dict(raws[0], runs=runs, setups=list(setups.values()))
 
 
 def machine():
@@ -156,10 +182,24 @@ def rewrite(bench, report_dir):
     return write(bench, report_dir, raw)
 
 
+def merge_transport(report_dir, round_dirs):
+    """make bench-transport's report: the rounds' benchmark-raw.json merged (transport_raw) into report_dir's
+    benchmark report; return the lines to show."""
+    raws = []
+    for directory in round_dirs:
+        with open(os.path.join(directory, REPORTS["benchmark"].raw), encoding="utf-8") as handle:
+            raws.append(json.load(handle))
+    return write("benchmark", report_dir, transport_raw(raws))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) >= 3 and argv[0] == "transport":
+        print("\n".join(merge_transport(argv[1], argv[2:])))
+        return 0
     if len(argv) != 2 or argv[0] not in REPORTS or not REPORTS[argv[0]].raw:
         sys.stderr.write("usage: _bench_report.py %s REPORT_DIR\n"
+                         "       _bench_report.py transport REPORT_DIR ROUND_DIR...\n"
                          % "|".join(name for name, kind in REPORTS.items() if kind.raw))
         return 2
     print("\n".join(rewrite(argv[0], argv[1])))
