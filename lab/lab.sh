@@ -159,6 +159,7 @@ case "${1:-up}" in
         lab_is_up || die "the lab is not up: run make lab first"
         rounds="${DISTRANT_BENCH_ROUNDS:-2}"
         dirs=()
+        mkdir -p reports/transport
         for round in $(seq 1 "${rounds}"); do
             for transport in tcp ssh; do
                 dir="reports/transport/${transport}-${round}"
@@ -168,7 +169,8 @@ case "${1:-up}" in
                     die "site.yml with distcc_transport=${transport} failed: reports/transport-site.log"
                 log "round ${round}: make bench's auto setup over ${transport}"
                 ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml -e distcc_bench_setups=auto \
-                    -e distcc_bench_repeats=1 -e distcc_bench_scaling=false -e distcc_site_report_dir="${PWD}/${dir}" "${@:2}" ||
+                    -e distcc_bench_repeats=1 -e distcc_bench_scaling=false \
+                    -e distcc_site_report_dir="${PWD}/${dir}" "${@:2}" ||
                     die "the benchmark over ${transport} failed"
                 dirs+=("${dir}")
             done
