@@ -39,6 +39,27 @@ def local_network(tmp_path):
     return _NETWORK[0]
 
 
+def role_play(hosts, role, name, msg):
+    """A play applying the collection's role to hosts, then one task in the role's preflight tag that shows msg (a
+    Jinja template of what the role worked out) as debug output: the output a test reads."""
+    return """
+- hosts: %s
+  gather_facts: true
+  roles:
+    - role: distrant.distcc.%s
+  post_tasks:
+    - name: %s
+      ansible.builtin.debug:
+        msg: %s
+      tags: [%s_preflight]
+""" % (hosts, role, name, json.dumps(msg), role)
+
+
+def shown(out):
+    """What a role_play's task showed between READ and READ (a JSON document) in the play's output."""
+    return json.loads(out.split('"READ ', 1)[1].split(' READ"', 1)[0].encode().decode("unicode_escape"))
+
+
 def run(tmp_path, play, inventory, tags, extra=(), check=True):
     """ansible-playbook PLAY on INVENTORY (ini text) with --tags TAGS and -e EXTRA (each key=value or JSON text):
     (rc, stdout + stderr)."""

@@ -7,19 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from _playbook import LOCAL, flat, run
+from _playbook import LOCAL, flat, role_play, run, shown
 
-PLAY = """
-- hosts: all
-  gather_facts: true
-  roles:
-    - role: distrant.distcc.{role}
-  post_tasks:
-    - name: Show what the role read
-      ansible.builtin.debug:
-        msg: "READ {{{{ {show} | to_json }}}} READ"
-      tags: [{role}_preflight]
-"""
 SHOW = {
     "distcc_worker": "{'acl': __distcc_worker_acl, 'packages': __distcc_worker_packages, "
                      "'compilers': __distcc_worker_compilers, 'stats_port': __distcc_worker_stats_port}",
@@ -33,14 +22,10 @@ INVENTORY = {
 
 
 def role_run(tmp_path, role, extra):
-    play = PLAY.format(role=role, show=SHOW[role])
+    play = role_play("all", role, "Show what the role read", "READ {{ %s | to_json }} READ" % SHOW[role])
     # a worker without masters: its ACL is this network (a later -e of the test overrides it)
     base = ["distcc_worker_allowed_networks=10.98.0.0/16"] if role == "distcc_worker" else []
     return run(tmp_path, play, INVENTORY[role], role + "_preflight", base + list(extra))
-
-
-def shown(out):
-    return json.loads(out.split('"READ ', 1)[1].split(' READ"', 1)[0].encode().decode("unicode_escape"))
 
 
 def test_the_worker_reads_lists_given_as_text_comma_separated(tmp_path):

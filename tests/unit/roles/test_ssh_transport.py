@@ -4,40 +4,27 @@ would end up in sshd's forced command; the master names its ssh configuration fo
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
-from _playbook import LOCAL, flat, run
+from _playbook import LOCAL, flat, role_play, run, shown
 
 ROLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                      "roles")
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEmzWV2MdCEL658dScvY8QefsJaBLo7Og72E29EUEKfw"
-WORKER_PLAY = """
-- hosts: distcc_workers
-  gather_facts: true
-  roles:
-    - role: distrant.distcc.distcc_worker
-  post_tasks:
-    - name: Show what the role would write
-      ansible.builtin.debug:
-        msg: "READ {{{{ {{'keys': lookup('ansible.builtin.template', '{keys}'),
-                        'sshd': lookup('ansible.builtin.template', '{sshd}'),
-                        'endpoint': __distcc_worker_endpoint, 'packages': __distcc_worker_packages,
-                        'exports': distcc_worker_exports}} | to_json }}}} READ"
-      tags: [distcc_worker_preflight]
-""".format(keys=os.path.join(ROLES, "distcc_worker", "templates", "distcc-ssh-authorized-keys.j2"),
-           sshd=os.path.join(ROLES, "distcc_worker", "templates", "distcc-sshd.conf.j2"))
+WORKER_PLAY = role_play(
+    "distcc_workers", "distcc_worker", "Show what the role would write",
+    "READ {{ {'keys': lookup('ansible.builtin.template', '%s'), 'sshd': lookup('ansible.builtin.template', '%s'),"
+    " 'endpoint': __distcc_worker_endpoint, 'packages': __distcc_worker_packages,"
+    " 'exports': distcc_worker_exports} | to_json }} READ"
+    % (os.path.join(ROLES, "distcc_worker", "templates", "distcc-ssh-authorized-keys.j2"),
+       os.path.join(ROLES, "distcc_worker", "templates", "distcc-sshd.conf.j2")))
 
 
 def worker_run(tmp_path, extra, master_vars=""):
     inventory = "[distcc_masters]\nm1 %s %s\n[distcc_workers]\nw1 %s\n" % (LOCAL, master_vars, LOCAL)
     return run(tmp_path, WORKER_PLAY, inventory, "distcc_worker_preflight",
                ["distcc_transport=ssh", "distcc_worker_jobs=16"] + list(extra))
-
-
-def shown(out):
-    return json.loads(out.split('"READ ', 1)[1].split(' READ"', 1)[0].encode().decode("unicode_escape"))
 
 
 def test_the_worker_admits_each_masters_key_forced_to_run_distccd(tmp_path):
@@ -98,15 +85,18 @@ def test_metrics_need_the_tcp_daemon(tmp_path):
     assert "which does not run with distcc_worker_transport=ssh" in flat(out), out
 
 
-MASTER_PLAY = """
-- hosts: distcc_masters
+# a play on the masters that loads the master role's exports and variables; tests add their tasks after it
+EXPORTS_PLAY = """
+- hosts: %s
   gather_facts: false
   tasks:
-    - name: Read the master role's exports
+    - name: Load the master role's exports and variables
       ansible.builtin.include_role:
         name: distrant.distcc.distcc_master
         tasks_from: exports
-    - name: Show them
+        public: true
+"""
+MASTER_PLAY = EXPORTS_PLAY % "distcc_masters" + """    - name: Show them
       ansible.builtin.debug:
         msg: "READ {{ {'transport': distcc_master_exports.transport,
                        'env': distcc_master_exports.distcc_env} | to_json }} READ"
@@ -123,16 +113,7 @@ def test_the_master_exports_the_environment_of_its_transport(tmp_path, transport
     assert shown(out) == {"transport": transport, "env": env}
 
 
-KNOWN_HOSTS_PLAY = """
-- hosts: m1
-  gather_facts: false
-  tasks:
-    - name: Load the master role's variables
-      ansible.builtin.include_role:
-        name: distrant.distcc.distcc_master
-        tasks_from: exports
-        public: true
-    - name: Two workers - one whose role exposed its key in this play, one read on it (slurp's result)
+KNOWN_HOSTS_PLAY = EXPORTS_PLAY % "m1" + """    - name: Two workers - one whose role exposed its key in this play, one read on it (slurp's result)
       ansible.builtin.set_fact:
         __distcc_master_workers: [w1, w2]
         __distcc_master_worker_addresses: [10.200.1.3, 10.200.1.4]

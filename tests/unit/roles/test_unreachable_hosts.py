@@ -5,31 +5,12 @@ host running the role is never marked unreachable for it, and no message shows a
 from __future__ import annotations
 
 import pytest
-from _playbook import LOCAL, OFF, SSH_OFF, flat, recap, run
+from _playbook import LOCAL, OFF, SSH_OFF, flat, recap, role_play, run
 
-MASTER_PLAY = """
-- hosts: distcc_masters
-  gather_facts: true
-  roles:
-    - role: distrant.distcc.distcc_master
-  post_tasks:
-    - name: Show the workers the role kept
-      ansible.builtin.debug:
-        msg: "WORKERS {{ __distcc_master_workers | to_json }}"
-      tags: [distcc_master_preflight]
-"""
-
-WORKER_PLAY = """
-- hosts: distcc_workers
-  gather_facts: true
-  roles:
-    - role: distrant.distcc.distcc_worker
-  post_tasks:
-    - name: Show the ACL the role worked out
-      ansible.builtin.debug:
-        msg: "ACL {{ __distcc_worker_acl | to_json }} MASTERS {{ __distcc_worker_masters | to_json }}"
-      tags: [distcc_worker_preflight]
-"""
+MASTER_PLAY = role_play("distcc_masters", "distcc_master", "Show the workers the role kept",
+                        "WORKERS {{ __distcc_master_workers | to_json }}")
+WORKER_PLAY = role_play("distcc_workers", "distcc_worker", "Show the ACL the role worked out",
+                        "ACL {{ __distcc_worker_acl | to_json }} MASTERS {{ __distcc_worker_masters | to_json }}")
 
 
 def master_run(tmp_path, mode):
