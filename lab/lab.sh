@@ -168,7 +168,9 @@ case "${1:-up}" in
                     -e distcc_transport="${transport}" -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
                     die "site.yml with distcc_transport=${transport} failed: reports/transport-site.log"
                 log "round ${round}: make bench's auto setup over ${transport}"
-                ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml -e distcc_bench_setups=auto \
+                # the transport to bench.yml too: the master role's exports (DISTCC_SSH) follow it
+                ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml -e distcc_transport="${transport}" \
+                    -e distcc_bench_setups=auto \
                     -e distcc_bench_repeats=1 -e distcc_bench_scaling=false \
                     -e distcc_site_report_dir="${PWD}/${dir}" "${@:2}" ||
                     die "the benchmark over ${transport} failed"

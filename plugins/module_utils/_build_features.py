@@ -38,6 +38,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account impor
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import backoff_hosts, without_cpp
 from ansible_collections.distrant.distcc.plugins.module_utils._ssh_hosts import (
     close_connections,
+    configuration_hint,
     open_connections,
     ssh_targets,
 )
@@ -399,9 +400,10 @@ class SshHosts:
             module.fail_json(msg="ssh refused %s before the build: %s. A worker whose host key changed is refused on "
                                  "purpose (the master role pins each worker's key: run it again once the new key is "
                                  "known to be the worker's); a refused key means the worker does not admit this "
-                                 "master's (run the worker role). Nothing was built."
+                                 "master's (run the worker role). Nothing was built.%s"
                              % (", ".join(label for label, why in refused),
-                                "; ".join("%s: %s" % (label, why.rstrip(".")) for label, why in refused)))
+                                "; ".join("%s: %s" % (label, why.rstrip(".")) for label, why in refused),
+                                configuration_hint(plan.env, os.environ)))
         for label, why in silent:
             module.warn("ssh could not open a connection to the worker %s before the build (%s): distcc leaves it "
                         "out while it does not answer" % (label, why))

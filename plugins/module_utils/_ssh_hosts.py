@@ -30,6 +30,17 @@ def ssh_command(env):
     return words or ["ssh"]
 
 
+def configuration_hint(env, environ):
+    """What to add to a refusal when ssh ran without DISTCC_SSH (neither the build's env nor the module's
+    environment names it): then ssh used the build user's own configuration and known hosts, not the master role's
+    pinned keys and key, and refuses every worker for that reason alone. "" when DISTCC_SSH is set."""
+    if env.get("DISTCC_SSH") or environ.get("DISTCC_SSH"):
+        return ""
+    return (" ssh ran without DISTCC_SSH, so with the build user's own ssh configuration and known hosts, not the "
+            "master role's: give the build env: {DISTCC_SSH: ...} as the role exports it "
+            "(distcc_master_exports.distcc_env; a login shell of the build user has it from ~/.profile).")
+
+
 def ssh_targets(entries):
     """[(label, argv tail)] of the SSH entries, one per worker (user and host), in the host list's order."""
     targets = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ansible_collections.distrant.distcc.plugins.module_utils._host_list import parse_hosts
 from ansible_collections.distrant.distcc.plugins.module_utils._ssh_hosts import (
     close_connections,
+    configuration_hint,
     open_connections,
     ssh_command,
     ssh_targets,
@@ -95,3 +96,12 @@ def test_a_tcp_host_list_runs_no_ssh():
     ssh = Ssh({})
     assert open_connections(ssh, ENV, parse_hosts("localhost/2 10.200.1.3/4,lzo")) == ([], [], [])
     assert ssh.calls == []
+
+
+def test_a_refusal_without_distcc_ssh_says_ssh_ran_without_the_roles_configuration():
+    # seen on the lab: a build given the ssh host list but not DISTCC_SSH (a playbook run without the transport's -e)
+    # was refused by every worker with "Host key verification failed." from the build user's empty known hosts
+    hint = configuration_hint({}, {})
+    assert "ssh ran without DISTCC_SSH" in hint and "distcc_master_exports.distcc_env" in hint
+    assert configuration_hint({"DISTCC_SSH": "ssh -F /home/b/.ssh/distrant-distcc.conf"}, {}) == ""
+    assert configuration_hint({}, {"DISTCC_SSH": "ssh -F /home/b/.ssh/distrant-distcc.conf"}) == ""
