@@ -110,8 +110,9 @@ def summarize(setup, all_runs, hosts):
 
 
 def used_workers(hosts, addresses):
-    """Indexes of the lab's workers that a host list (as the build used it) names."""
-    names = {entry.split("/", 1)[0].split(",", 1)[0].split(":", 1)[0] for entry in hosts.split()}
+    """Indexes of the lab's workers that a host list (as the build used it) names: ADDRESS[:PORT][/LIMIT][,OPTIONS]
+    over tcp, [USER]@ADDRESS[/LIMIT][:COMMAND][,OPTIONS] over ssh."""
+    names = {entry.split("@", 1)[-1].split("/", 1)[0].split(",", 1)[0].split(":", 1)[0] for entry in hosts.split()}
     return [i for i, address in enumerate(addresses) if address in names]
 
 

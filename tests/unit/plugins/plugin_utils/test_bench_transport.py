@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_analysis import used_workers
 from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report import main, transport_raw
 
 HERE = os.path.dirname(__file__)
@@ -61,3 +62,12 @@ def test_the_command_line_writes_the_benchmark_report(tmp_path, capsys):
     report = json.loads((tmp_path / "out" / "benchmark.json").read_text())
     assert [s["name"] for s in report["setups"]] == ["auto-tcp", "auto-ssh"]
     assert "auto-ssh" in capsys.readouterr().out
+
+
+def test_a_host_list_over_ssh_names_the_same_workers_as_over_tcp():
+    # the ssh round of the lab's first bench-transport run had an ideal speedup of 1.0x: its "@10.200.1.3/4,cpp,lzo"
+    # named no worker
+    addresses = ["10.200.1.3", "10.200.1.4"]
+    assert used_workers("@10.200.1.3/4,cpp,lzo", addresses) == [0]
+    assert used_workers("distcc-ssh@10.200.1.4/2:/usr/bin/distccd,lzo localhost/1", addresses) == [1]
+    assert used_workers("10.200.1.3:3632/4,lzo 10.200.1.4/4", addresses) == [0, 1]
