@@ -160,13 +160,17 @@ case "${1:-up}" in
         rounds="${DISTRANT_BENCH_ROUNDS:-2}"
         dirs=()
         mkdir -p reports/transport
+        # the farm converged on a transport by site.yml, without its build (its output kept in one log)
+        farm_on() {
+            ansible-playbook -i inventories/vagrant.yml playbooks/site.yml \
+                -e distcc_transport="$1" -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
+                die "site.yml with distcc_transport=$1 failed: reports/transport-site.log"
+        }
         for round in $(seq 1 "${rounds}"); do
             for transport in tcp ssh; do
                 dir="reports/transport/${transport}-${round}"
                 log "round ${round}: the farm on ${transport}"
-                ansible-playbook -i inventories/vagrant.yml playbooks/site.yml \
-                    -e distcc_transport="${transport}" -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
-                    die "site.yml with distcc_transport=${transport} failed: reports/transport-site.log"
+                farm_on "${transport}"
                 log "round ${round}: make bench's auto setup over ${transport}"
                 # the transport to bench.yml too: the master role's exports (DISTCC_SSH) follow it
                 ansible-playbook -i inventories/vagrant.yml playbooks/bench.yml -e distcc_transport="${transport}" \
@@ -177,9 +181,7 @@ case "${1:-up}" in
                 dirs+=("${dir}")
             done
         done
-        ansible-playbook -i inventories/vagrant.yml playbooks/site.yml -e distcc_transport=tcp \
-            -e distcc_site_build=false >"reports/transport-site.log" 2>&1 ||
-            die "site.yml back to tcp failed: reports/transport-site.log"
+        farm_on tcp
         PYTHONPATH="${collections}${PYTHONPATH:+:${PYTHONPATH}}" \
             python3 -m ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report transport \
             reports/transport "${dirs[@]}" || die "could not merge the rounds (above)"

@@ -393,10 +393,11 @@ class SshHosts:
     def setup(module, plan, measured):
         if not plan.distcc or not ssh_targets(plan.entries):
             return
-        opened, refused, silent = open_connections(SshHosts._run(module, plan), plan.env, plan.entries)
+        run = SshHosts._run(module, plan)
+        opened, refused, silent = open_connections(run, plan.env, plan.entries)
         measured.ssh_opened = opened
         if refused:
-            close_connections(SshHosts._run(module, plan), plan.env, plan.entries, opened)
+            close_connections(run, plan.env, plan.entries, opened)
             module.fail_json(msg="ssh refused %s before the build: %s. A worker whose host key changed is refused on "
                                  "purpose (the master role pins each worker's key: run it again once the new key is "
                                  "known to be the worker's); a refused key means the worker does not admit this "

@@ -63,12 +63,19 @@ def transport_raw(raws):
             raise ValueError("a round of bench-transport must build over one transport, its builds report %s"
                              % sorted(str(name) for name in transports))
         transport = transports.pop()
+
+        def renamed(name, transport=transport):
+            return name if name == "local" else "%s-%s" % (name, transport)
+
         for setup in raw["setups"]:
-            name = setup["name"] if setup["name"] == "local" else "%s-%s" % (setup["name"], transport)
-            setups.setdefault(name, dict(setup, name=name, description="%s; over %s" % (setup["description"], transport)
-                                         if name != "local" else setup["description"]))
+            if setup["name"] == "local":
+                setups.setdefault("local", setup)
+            else:
+                setups.setdefault(renamed(setup["name"]), dict(setup, name=renamed(setup["name"]),
+                                                               description="%s; over %s" % (setup["description"],
+                                                                                             transport)))
         for run in raw["runs"]:
-            name = run["setup"] if run["setup"] == "local" else "%s-%s" % (run["setup"], transport)
+            name = renamed(run["setup"])
             repeats[name] = repeats.get(name, 0) + 1
             runs.append(dict(run, setup=name, repeat=repeats[name]))
     return dict(raws[0], runs=runs, setups=list(setups.values()))
