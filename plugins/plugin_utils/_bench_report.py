@@ -71,9 +71,9 @@ def transport_raw(raws):
             if setup["name"] == "local":
                 setups.setdefault("local", setup)
             else:
-                setups.setdefault(renamed(setup["name"]), dict(setup, name=renamed(setup["name"]),
-                                                               description="%s; over %s" % (setup["description"],
-                                                                                             transport)))
+                description = "%s; over %s" % (setup["description"], transport)
+                name = renamed(setup["name"])
+                setups.setdefault(name, dict(setup, name=name, description=description))
         for run in raw["runs"]:
             name = renamed(run["setup"])
             repeats[name] = repeats.get(name, 0) + 1
