@@ -19,7 +19,8 @@ SCENARIOS ?= default vagrant trixie team
 RUN = lab/run
 
 .PHONY: help deps docker images venv test lint yamllint ansible-lint sanity unit integration molecule test-libvirt \
-        collection lab lab-down farm-status bench bench-team bench-ccache bench-backoff bench-provision clean
+        collection lab lab-down farm-status bench bench-team bench-ccache bench-backoff bench-provision \
+        bench-configure bench-transport clean
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -98,6 +99,9 @@ bench-ccache: deps ## ccache cold, warm, edited and from another master (DISTRAN
 
 bench-backoff: deps ## measure distcc's backoff period on the lab (DISTRANT_BENCH_BACKOFF_PERIODS=0,10,60)
 	@$(RUN) lab/lab.sh bench-backoff
+
+bench-configure: deps ## an autotools project's configure step, plain against -C, ccache and distcc, beside its make bench rows (DISTRANT_BENCH_PROJECT)
+	@$(RUN) lab/lab.sh bench-configure
 
 bench-transport: deps ## the auto setup over tcp and over ssh, rounds interleaved (DISTRANT_BENCH_ROUNDS, default 2)
 	@$(RUN) lab/lab.sh bench-transport

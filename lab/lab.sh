@@ -154,6 +154,12 @@ case "${1:-up}" in
             die "a re-run of site.yml was not clean (above)"
         log "report: reports/provision.md, reports/provision.json"
         ;;
+    bench-configure)
+        lab_is_up || die "the lab is not up: run make lab first"
+        ansible-playbook -i inventories/vagrant.yml playbooks/bench_configure.yml "${@:2}" ||
+            die "the configure benchmark failed"
+        log "report: reports/projects/<project>/bench-configure.md"
+        ;;
     bench-transport)
         # rounds of the auto setup, tcp then ssh, the farm switched by site.yml between them (untimed)
         lab_is_up || die "the lab is not up: run make lab first"

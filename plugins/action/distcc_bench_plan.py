@@ -18,12 +18,13 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_plan import
     benchmark_knobs,
     benchmark_plan,
     ccache_plan,
+    configure_plan,
     team_plan,
 )
 
 KNOBS = ("repeats", "target", "config", "min_remote_share", "setups", "scaling", "project", "backoff_periods")
 ARGUMENT_SPEC = {
-    "bench": {"type": "str", "default": "benchmark", "choices": ["benchmark", "team", "backoff", "ccache"]},
+    "bench": {"type": "str", "default": "benchmark", "choices": ["benchmark", "team", "backoff", "ccache", "configure"]},
     "repeats": {"type": "raw"},
     "target": {"type": "raw"},
     "config": {"type": "raw"},
@@ -62,6 +63,8 @@ class ActionModule(BenchAction):
         elif args["bench"] == "ccache":
             plan = ccache_plan(knobs, os.environ, args["masters"], args["caches"], args["remote_storage"],
                                args["kernel_config"])
+        elif args["bench"] == "configure":
+            plan = configure_plan(knobs, os.environ)
         else:
             plan = backoff_plan(knobs, os.environ, args["hosts_file"], args["network"])
         return dict(plan, changed=False)

@@ -14,12 +14,13 @@ from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_report impo
     REPORTS,
     benchmark_raw,
     ccache_raw,
+    configure_raw,
     team_raw,
     write,
 )
 
 ARGUMENT_SPEC = {
-    "bench": {"type": "str", "required": True, "choices": ["benchmark", "team", "backoff", "ccache"]},
+    "bench": {"type": "str", "required": True, "choices": ["benchmark", "team", "backoff", "ccache", "configure"]},
     "dest": {"type": "path", "required": True},
     "runs": {"type": "list", "elements": "dict", "required": True},
     "plan": {"type": "dict", "default": {}},
@@ -30,13 +31,15 @@ ARGUMENT_SPEC = {
     "samples": {"type": "list", "elements": "dict", "default": []},
     "host_lists": {"type": "dict", "default": {}},
     "lab": {"type": "dict", "default": {}},
+    "configure_args": {"type": "list", "elements": "str", "default": []},
+    "builds": {"type": "list", "elements": "dict", "default": []},
 }
 
 
 class ActionModule(BenchAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
     REQUIRED_IF = [("bench", "benchmark", ("plan", "master")), ("bench", "team", ("plan", "masters")),
-                   ("bench", "ccache", ("plan",))]
+                   ("bench", "ccache", ("plan",)), ("bench", "configure", ("master", "project"))]
     _supports_check_mode = False
 
     def bench(self, args):
@@ -49,6 +52,9 @@ class ActionModule(BenchAction):
                                args["plan"].get("target", "all"))
             elif bench == "ccache":
                 raw = ccache_raw(args["plan"], args["runs"], args["lab"])
+            elif bench == "configure":
+                raw = configure_raw(args["runs"], args["master"], args["project"], args["configure_args"],
+                                    args["builds"])
             else:
                 raw = args["runs"]
             lines = write(bench, args["dest"], raw)

@@ -48,7 +48,7 @@ from ansible_collections.distrant.distcc.plugins.module_utils._kbuild import (
     kbuild_lean_args,
     make_variables,
 )
-from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, pump_blockers
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, not_covered, pump_blockers
 from ansible_collections.distrant.distcc.plugins.module_utils._tree import read_text
 from ansible_collections.distrant.distcc.plugins.module_utils._tree_program import ProgramError
 
@@ -183,7 +183,8 @@ class Pump:
         return dict(pump=plan.pump, remote_preprocessed=counts["remote_preprocessed"],
                     pump_fallbacks=counts["pump_fallbacks"], pump_switched_off=counts["pump_switched_off"],
                     pump_blockers=dict(count=plan.pump_blockers_count, first=plan.pump_blockers,
-                                       plain_from_start=Pump._plain_from_start(plan)))
+                                       plain_from_start=Pump._plain_from_start(plan)),
+                    pump_not_covered=not_covered(measured.pump_messages))
 
     @staticmethod
     def _plain_from_start(plan):

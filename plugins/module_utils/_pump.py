@@ -71,6 +71,21 @@ def pump_blockers(root, limit=BLOCKERS_LISTED):
     return count, found
 
 
+# The include server's stderr line for a compile it gave up on (include_server.py): that file is then
+# preprocessed on the master and compiled on a worker. With the role's patches 0007 and 0008 a give-up
+# no longer cuts a later file's include closure (docs/pump-autotools.md), so these lines are a cost
+# (preprocessing on the master), not a switch-off; the facts count them.
+_NOT_COVERED = re.compile(r"Include server not covering: (?P<reason>.*?) for translation unit '(?P<unit>[^']*)'")
+NOT_COVERED_LISTED = 10
+
+
+def not_covered(messages, limit=NOT_COVERED_LISTED):
+    """The include server's give-ups in ``messages`` (its stderr): dict(count, first=[dict(translation_unit, reason)])."""
+    found = [dict(translation_unit=m.group("unit"), reason=m.group("reason").strip())
+             for m in _NOT_COVERED.finditer(messages or "")]
+    return dict(count=len(found), first=found[:limit])
+
+
 def include_server_script(pump_path):
     return os.path.join(pump_path, INCLUDE_SERVER)
 

@@ -26,16 +26,20 @@ description:
   - O(bench=ccache) returns the warm-rebuild benchmark's rounds (cold without ccache against
     cold through ccache with every cache empty, then the warm rows) for the masters and the
     farm's cache host given.
+  - O(bench=configure) returns the rounds and the configure variants of C(make bench-configure)
+    (C(plain), C(-C) with a warm C(config.cache), a warm ccache, distcc) for the project of O(project),
+    which it needs.
   - Runs on the controller; nothing is started on the host. Never changes anything.
 options:
   bench:
     description: Which benchmark to plan.
     type: str
-    choices: [benchmark, team, backoff, ccache]
+    choices: [benchmark, team, backoff, ccache, configure]
     default: benchmark
   repeats:
     description:
-      - Builds per setup (O(bench=benchmark), default 3) or rounds (O(bench=team), default 1);
+      - Builds per setup (O(bench=benchmark), default 3) or rounds (O(bench=team), default 1;
+        O(bench=configure), default 2);
         a whole number of at least 1. Environment C(DISTRANT_BENCH_REPEATS).
     type: raw
   target:

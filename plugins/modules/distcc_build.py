@@ -575,6 +575,18 @@ ansible_facts:
           sample: {"count": 1, "first": [{"file": "lib/wrap.h", "line": 3, "text": "#include_next WRAPPED_H",
                    "reason": "computed #include_next (the include server leaves its header out)"}],
                    "plain_from_start": true}
+        pump_not_covered:
+          description:
+            - The compiles the include server gave up on in pump mode (its C(Include server not covering) lines, kept
+              in C(include_server.log) of the tree's state directory): C(count), and the C(first) ten
+              (C(translation_unit), C(reason)). Each such file was preprocessed on the master and compiled on a
+              worker; with the role's include server (patches 0007 and 0008) a give-up no longer cuts a later
+              file's headers, so this is a cost on the master, not a switch-off of pump mode.
+            - A count of 0 without pump mode.
+          type: dict
+          returned: always
+          sample: {"count": 1, "first": [{"translation_unit": "lib/selinux-at.c",
+                   "reason": "File: 'lib/selinux/selinux.h': include_next not parsed"}]}
         jobs_per_host:
           description:
             - Compiles completed on each host, localhost included (from the client log).

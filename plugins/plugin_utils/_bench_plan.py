@@ -17,6 +17,7 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.distrant.distcc.plugins.plugin_utils._bench_configure import VARIANTS as CONFIGURE_VARIANTS
 from ansible_collections.distrant.distcc.plugins.plugin_utils._policy import PolicyError, host_list
 
 
@@ -118,6 +119,17 @@ def project(options, environ):
         raise BenchError("%s must be KIND:LOCATION (e.g. debian:yaml-cpp) or a JSON object with "
                          "distcc_project_source (project.yml's variables), got %r" % (where, value))
     return {"distcc_project_source": {kind: location}}
+
+
+def configure_plan(options, environ):
+    """make bench-configure: DISTRANT_BENCH_REPEATS rounds (default 2) of every configure variant of
+    _bench_configure, for the project of DISTRANT_BENCH_PROJECT, which it needs."""
+    chosen = project(options, environ)
+    if not chosen:
+        raise BenchError("make bench-configure measures a project's configure step: set DISTRANT_BENCH_PROJECT "
+                         "to an autotools project (e.g. debian:coreutils), as for make bench")
+    return {"repeats": whole_number("BENCH_REPEATS", options, environ, 2), "project": chosen,
+            "variants": list(CONFIGURE_VARIANTS)}
 
 
 @dataclasses.dataclass(frozen=True)

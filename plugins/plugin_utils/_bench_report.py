@@ -1,6 +1,7 @@
 # Copyright: distrant.distcc contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The reports of every bench (make bench, bench-team, bench-ccache, bench-backoff, bench-provision, bench-transport),
+"""The reports of every bench (make bench, bench-team, bench-ccache, bench-backoff, bench-provision, bench-transport,
+bench-configure),
 written one way.
 
 Each bench's raw measurements are assembled here from what its playbook collected (benchmark_raw,
@@ -23,6 +24,7 @@ import typing as t
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import format_reasons
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_analysis as analysis
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_ccache as ccache
+from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_configure as configure
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_provision as provision
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_render as render
 from ansible_collections.distrant.distcc.plugins.plugin_utils import _bench_team as team
@@ -79,6 +81,27 @@ def transport_raw(raws):
             repeats[name] = repeats.get(name, 0) + 1
             runs.append(dict(run, setup=name, repeat=repeats[name]))
     return dict(raws[0], runs=runs, setups=list(setups.values()))
+
+
+def _delta_seconds(delta):
+    """Seconds of a command result's delta (H:MM:SS.ffffff)."""
+    hours, minutes, seconds = str(delta).split(":")
+    return round(int(hours) * 3600 + int(minutes) * 60 + float(seconds), 2)
+
+
+def configure_raw(runs, master, project, configure_args, builds):
+    """bench-configure-raw.json's content: ``runs`` as the playbook kept them (variant, repeat, the command's
+    rc and delta, the master's CPU counter before and after), the master ({name, cpu}), the project, its
+    configure arguments, and the build setups of its make bench report ([{name, wall_median_seconds}])."""
+    kept = []
+    for run in runs:
+        before, after = run.get("cpu_before"), run.get("cpu_after")
+        kept.append({"variant": run["variant"], "repeat": run["repeat"], "rc": run["rc"],
+                     "seconds": _delta_seconds(run["delta"]),
+                     "master_cpu_seconds": round(after - before, 2) if None not in (before, after) else None})
+    return {"runs": kept, "master": {"name": master["name"], "cpu": master["cpu"]}, "project": dict(project or {}),
+            "configure_args": list(configure_args or []),
+            "builds": [{"name": b["name"], "wall_median_seconds": b.get("wall_median_seconds")} for b in builds or []]}
 
 
 def machine():
@@ -151,6 +174,8 @@ REPORTS = {
     "ccache": Report(ccache.analyse, lambda report: _same(ccache.markdown(report)), "bench-ccache.md",
                      "bench-ccache.json"),
     "backoff": Report(lambda runs: list(BACKOFF_HEADER) + backoff_rows(runs), _same, "backoff.md"),
+    "configure": Report(configure.analyse, lambda report: _same(configure.markdown(report)), "bench-configure.md",
+                        "bench-configure-raw.json", "bench-configure.json"),
     "provision": Report(provision.summarize, lambda summary: _same(provision.markdown(summary)), "provision.md",
                         json="provision.json"),
 }

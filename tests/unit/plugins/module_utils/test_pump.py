@@ -6,7 +6,11 @@ import sys
 
 import pytest
 
-from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, _alive
+from ansible_collections.distrant.distcc.plugins.module_utils._pump import IncludeServer, PumpError, _alive, not_covered
+
+from conftest import recorded
+
+fixture = recorded(__file__)
 
 
 def fake_include_server(tmp_path, script, **kwargs):
@@ -71,3 +75,26 @@ def test_the_builds_env_reaches_the_include_server_but_not_over_its_own_settings
         "os.environ.get('PYTHONOPTIMIZE')))\nsys.exit(1)\n", env={"DISTRANT_DISTCC_NO_MEMO": 1, "PYTHONOPTIMIZE": "0"})
     with pytest.raises(PumpError, match=r"env: 1 1$"):
         server.start()
+
+
+def test_a_give_up_of_the_include_server_is_counted_with_its_reason():
+    # recorded: distcc 3.4's include server with the role's patches, asked for gcc -imultilib none -DX=1 -c b.c
+    found = not_covered(fixture("include-server-not-covering.log"))
+    assert found == dict(count=1, first=[dict(translation_unit="unknown translation unit",
+                                              reason="-imultilib is not implemented.")])
+
+
+def test_give_ups_naming_a_header_keep_it_in_the_reason_and_only_the_first_ten_are_listed():
+    # the line of docs/pump-autotools.md's coreutils run (the include server before patch 0008), path shortened
+    line = ("WARNING include server: Preprocessing locally. Include server not covering: File: "
+            "'lib/selinux/selinux.h': include_next not parsed for translation unit 'lib/selinux-at.c' \n")
+    found = not_covered("WARNING include server: something else\n" + line * 12)
+    assert found["count"] == 12
+    assert len(found["first"]) == 10
+    assert found["first"][0] == dict(translation_unit="lib/selinux-at.c",
+                                     reason="File: 'lib/selinux/selinux.h': include_next not parsed")
+
+
+def test_no_include_server_output_is_no_give_up():
+    assert not_covered("") == dict(count=0, first=[])
+    assert not_covered(None) == dict(count=0, first=[])
