@@ -369,7 +369,7 @@ def test_the_command_line_recomputes_a_report(tmp_path, capsys):
     assert main(["benchmark", str(tmp_path)]) == 0
     assert "| seed |" in capsys.readouterr().out and (tmp_path / "benchmark.svg").exists()
     assert main(["backoff", str(tmp_path)]) == 2
-    assert "usage: _bench_report.py benchmark|team|ccache REPORT_DIR" in capsys.readouterr().err
+    assert "usage: _bench_report.py benchmark|team|ccache|configure REPORT_DIR" in capsys.readouterr().err
 
 
 def test_a_local_build_shows_its_objects_all_on_the_master_by_choice(tmp_path):
