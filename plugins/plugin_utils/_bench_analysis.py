@@ -27,6 +27,7 @@ from __future__ import annotations
 import statistics
 
 from ansible_collections.distrant.distcc.plugins.module_utils._client_log import stranded as _stranded
+from ansible_collections.distrant.distcc.plugins.module_utils._cpu_account import parse_account_log
 
 MODEL_WORKERS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64]
 # How busy the model must keep the master for it to count as the limit of the build
@@ -64,6 +65,38 @@ def breakdown_median(runs):
         values = [b[key] for b in found if b.get(key) is not None]
         out[key] = round(statistics.median(values), 2) if values else None
     return out
+
+
+WORKER_PARTS = ("worker", "compiler", "distccd", "accounting")
+
+
+def worker_breakdown(runs, names, addresses):
+    """Where each worker's CPU went in the runs measured with the compiler accounting on it (make bench's
+    breakdown setups on a tcp farm), median of the runs: ``{worker: {objects, compiles, <part>_seconds,
+    <part>_per_object_ms}}``, or None. worker = its CPU counter around the build; compiler = what the compilers
+    distccd ran used, gcc with cc1 and as (recorded exactly per process by the accounting program on distccd's
+    PATH); accounting = that program's own; distccd = the rest: distccd itself (accepting, receiving and writing
+    the headers, lzo, cleaning up), and whatever else ran on the worker."""
+    found = {}
+    for run in runs:
+        for name, log in (run.get("worker_account") or {}).items():
+            address = addresses[names.index(name)] if name in names and len(addresses) == len(names) else name
+            objects = (run.get("jobs_per_host") or {}).get(address)
+            total = cpu_spent(run, name)
+            compiles, compiler, accounting = parse_account_log(log)
+            if not objects or total is None or not compiles:
+                continue
+            found.setdefault(name, []).append({
+                "objects": objects, "compiles": compiles, "worker_seconds": total, "compiler_seconds": compiler,
+                "accounting_seconds": accounting, "distccd_seconds": total - compiler - accounting})
+    out = {}
+    for name, measured in sorted(found.items()):
+        row = {key: round(statistics.median(m[key] for m in measured), 2) for key in measured[0]}
+        for part in WORKER_PARTS:
+            row[part + "_per_object_ms"] = round(statistics.median(
+                1000.0 * m[part + "_seconds"] / m["objects"] for m in measured), 1)
+        out[name] = row
+    return out or None
 
 
 def summarize(setup, all_runs, hosts):
@@ -207,6 +240,7 @@ def setups_of(raw, master_cpus, worker_cpus):
         if not runs:
             continue
         summary = summarize(setup, runs, hosts)
+        summary["worker_breakdown"] = worker_breakdown([r for r in runs if not r.get("refused")], names, addresses)
         used = used_workers(summary["hosts"], addresses) if setup["distcc"] else list(range(len(names)))
         summary["workers_used"] = len(used)
         summary["ideal_speedup"] = round((master_cpus + sum(worker_cpus[i] for i in used)) / master_cpus, 2)

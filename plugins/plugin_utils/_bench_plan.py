@@ -184,8 +184,9 @@ DESCRIPTIONS = {
     "auto-prepared": "auto on a prepared tree (make clean between builds, Kbuild's generated files and tools kept):"
                      " how the headline was measured before, to show the whole job from a fresh tree loses nothing",
     "breakdown": "auto again, with the master's CPU measured per part (make and Kbuild, the distcc client, the include"
-                 " server; distcc_build's cpu_breakdown): where the master's CPU goes per object. Its time carries the"
-                 " cost of measuring and is never a calibration point",
+                 " server; distcc_build's cpu_breakdown): where the master's CPU goes per object; on a tcp farm, the"
+                 " workers' too (the compilers distccd runs, measured by an accounting program on its PATH, against"
+                 " distccd and the rest). Its time carries the cost of measuring and is never a calibration point",
     "breakdown-full": "auto-full with the master's CPU measured per part, beside breakdown: what the client and"
                       " kbuild_lean save per object",
     "plain": "distcc's manual without pump mode (2 jobs per worker CPU, no localhost under a fifth)",

@@ -60,6 +60,38 @@ def _breakdown_table(setups):
     return lines
 
 
+def _worker_breakdown_table(setups, master):
+    """Where the workers' CPU went, per object, in the setups run with the compiler accounting on the workers;
+    beside it what local spent per object on the master, make and Kbuild included."""
+    measured = [s for s in setups if s.get("worker_breakdown")]
+    if not measured:
+        return []
+    lines = ["", "## Where the workers' CPU goes", "",
+             "Milliseconds of worker CPU per object compiled there (median of the runs): the compilers distccd ran "
+             "(gcc with cc1 and as) recorded exactly per process by an accounting program first on distccd's PATH; "
+             "accounting = that program's own (what measuring cost, in these rows' wall time too); distccd and the "
+             "rest = the worker's CPU counter minus both: distccd accepting, receiving and writing each compile's "
+             "files, lzo, cleaning up, and whatever else ran there.", "",
+             "| setup | worker | objects | worker | compiler (gcc, cc1, as) | distccd and the rest | accounting |",
+             "|---|---|---|---|---|---|---|"]
+
+    def cell(b, part):
+        share = " (%.0f%%)" % (100.0 * b[part + "_seconds"] / b["worker_seconds"]) if b["worker_seconds"] else ""
+        return "%.1f ms%s" % (b[part + "_per_object_ms"], share)
+
+    for s in measured:
+        for worker, b in s["worker_breakdown"].items():
+            lines.append("| %s | %s | %d | %.1f ms (%.1f CPU-s) | %s | %s | %s |" % (
+                s["name"], worker, int(b["objects"]), b["worker_per_object_ms"], b["worker_seconds"],
+                cell(b, "compiler"), cell(b, "distccd"), cell(b, "accounting")))
+    local = next((s for s in setups if s["name"] == "local"), None)
+    spent = (local or {}).get("cpu_seconds_median", {}).get(master)
+    if spent and local.get("objects"):
+        lines += ["", "`local` spent %.1f ms of master CPU per object (%.1f CPU-s for %d objects), make and Kbuild "
+                      "included." % (1000.0 * spent / local["objects"], spent, local["objects"])]
+    return lines
+
+
 def markdown(report, setups, models, checks, names, master):
     cluster = report["cluster"]
     lines = [
@@ -100,6 +132,7 @@ def markdown(report, setups, models, checks, names, master):
     lines += header + rows
     lines += ["", "Setups:"] + ["- `%s`: %s (`%s`)" % (s["name"], s["description"], s["hosts"] or "local") for s in setups]
     lines += _breakdown_table(setups)
+    lines += _worker_breakdown_table(setups, master)
     if models:
         lines += ["", "## Scaling model", "",
                   "Calibrated on the workers-only setup of this run: the master's CPU per object c_m (make, Kbuild, "
