@@ -84,7 +84,7 @@ options:
   builds:
     description:
       - The build setups of the same project's C(make bench) report, C({name, wall_median_seconds}) each
-        (O(bench=configure)): the whole job, configure included, is their median plus configure's.
+        (O(bench=configure)); the whole job, configure included, is their median plus configure's.
     type: list
     elements: dict
     default: []

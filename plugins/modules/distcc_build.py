@@ -578,7 +578,7 @@ ansible_facts:
         pump_not_covered:
           description:
             - The compiles the include server gave up on in pump mode (its C(Include server not covering) lines, kept
-              in C(include_server.log) of the tree's state directory): C(count), and the C(first) ten
+              in C(include_server.log) of the tree's state directory), C(count), and the C(first) ten
               (C(translation_unit), C(reason)). Each such file was preprocessed on the master and compiled on a
               worker; with the role's include server (patches 0007 and 0008) a give-up no longer cuts a later
               file's headers, so this is a cost on the master, not a switch-off of pump mode.
