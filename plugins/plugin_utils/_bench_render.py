@@ -28,27 +28,38 @@ def _what(report):
         report["kernel_version"], report["config"], report["target"])
 
 
+def _section(title, text, columns):
+    """A report section's first lines: its title, what it measures, and its table's head."""
+    return ["", "## " + title, "", text, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def _part_cell(b, part, whole):
+    """One part of a host's CPU per object, "12.3 ms (45%)": its share of the host's (b[whole + '_seconds'])."""
+    ms, seconds = b.get(part + "_per_object_ms"), b.get(part + "_seconds")
+    if ms is None:
+        return "-"
+    total = b.get(whole + "_seconds")
+    share = " (%.0f%%)" % (100.0 * seconds / total) if total and seconds is not None else ""
+    return "%.1f ms%s" % (ms, share)
+
+
 def _breakdown_table(setups):
     """Where the master's CPU went, per object, in the setups run with cpu_breakdown."""
     measured = [s for s in setups if s.get("cpu_breakdown")]
     if not measured:
         return []
-    lines = ["", "## Where the master's CPU goes", "",
-             "Milliseconds of master CPU per object (median of the runs), measured with distcc_build's "
-             "cpu_breakdown: the distcc client of each compile (with whatever it ran on the master) recorded exactly "
-             "per process; make with everything else the build ran (Kbuild's shells and tools, linking) from the "
-             "build's own process accounting; the include server read from its process; other = the master's CPU "
-             "counter minus all of those (interrupts, the build module, sshd). Accounting is what measuring cost; "
-             "the wall time of these rows carries it.", "",
-             "| setup | objects | master | make and Kbuild | distcc client | include server | accounting | other |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = _section(
+        "Where the master's CPU goes",
+        "Milliseconds of master CPU per object (median of the runs), measured with distcc_build's "
+        "cpu_breakdown: the distcc client of each compile (with whatever it ran on the master) recorded exactly "
+        "per process; make with everything else the build ran (Kbuild's shells and tools, linking) from the "
+        "build's own process accounting; the include server read from its process; other = the master's CPU "
+        "counter minus all of those (interrupts, the build module, sshd). Accounting is what measuring cost; "
+        "the wall time of these rows carries it.",
+        ["setup", "objects", "master", "make and Kbuild", "distcc client", "include server", "accounting", "other"])
 
     def cell(b, part):
-        ms, seconds = b.get(part + "_per_object_ms"), b.get(part + "_seconds")
-        if ms is None:
-            return "-"
-        share = " (%.0f%%)" % (100.0 * seconds / b["master_seconds"]) if b.get("master_seconds") else ""
-        return "%.1f ms%s" % (ms, share)
+        return _part_cell(b, part, "master")
 
     for s in measured:
         b = s["cpu_breakdown"]
@@ -66,18 +77,17 @@ def _worker_breakdown_table(setups, master):
     measured = [s for s in setups if s.get("worker_breakdown")]
     if not measured:
         return []
-    lines = ["", "## Where the workers' CPU goes", "",
-             "Milliseconds of worker CPU per object compiled there (median of the runs): the compilers distccd ran "
-             "(gcc with cc1 and as) recorded exactly per process by an accounting program first on distccd's PATH; "
-             "accounting = that program's own (what measuring cost, in these rows' wall time too); distccd and the "
-             "rest = the worker's CPU counter minus both: distccd accepting, receiving and writing each compile's "
-             "files, lzo, cleaning up, and whatever else ran there.", "",
-             "| setup | worker | objects | worker | compiler (gcc, cc1, as) | distccd and the rest | accounting |",
-             "|---|---|---|---|---|---|---|"]
+    lines = _section(
+        "Where the workers' CPU goes",
+        "Milliseconds of worker CPU per object compiled there (median of the runs): the compilers distccd ran "
+        "(gcc with cc1 and as) recorded exactly per process by an accounting program first on distccd's PATH; "
+        "accounting = that program's own (what measuring cost, in these rows' wall time too); distccd and the "
+        "rest = the worker's CPU counter minus both: distccd accepting, receiving and writing each compile's "
+        "files, lzo, cleaning up, and whatever else ran there.",
+        ["setup", "worker", "objects", "worker", "compiler (gcc, cc1, as)", "distccd and the rest", "accounting"])
 
     def cell(b, part):
-        share = " (%.0f%%)" % (100.0 * b[part + "_seconds"] / b["worker_seconds"]) if b["worker_seconds"] else ""
-        return "%.1f ms%s" % (b[part + "_per_object_ms"], share)
+        return _part_cell(b, part, "worker")
 
     for s in measured:
         for worker, b in s["worker_breakdown"].items():
